@@ -1,0 +1,103 @@
+"""g4f: many LLM providers behind one async interface.
+
+>>> import g4f
+>>> g4f.ChatCompletion.create("llama-3.3-70b-versatile", [{"role": "user", "content": "Hello"}])
+
+Importing g4f is cheap: no provider, HTTP library or browser library is imported until used.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from .version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from .providers.response import CompletionText
+
+__all__ = ["ChatCompletion", "get_cookies", "aclose", "__version__"]
+
+
+def _install_log_filter() -> None:
+    from .secrets import RedactingFilter
+
+    logger = logging.getLogger("g4f")
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())
+
+
+_install_log_filter()
+
+
+class ChatCompletion:
+    """The unified interface: one call for every provider, sync or async, streamed or not."""
+
+    @staticmethod
+    def create(
+        model: Any,
+        messages: list[dict[str, Any]],
+        provider: Any = None,
+        stream: bool = False,
+        ignore_working: bool = False,
+        **kwargs: Any,
+    ) -> CompletionText | Iterator[Any]:
+        """The answer as a string, or (``stream=True``) an iterator of text deltas and events.
+
+        Runs on a private event loop in the calling thread; inside a running loop it raises
+        ``NestAsyncioError`` (use ``create_async`` there).
+        """
+        from .providers.asyncio import run_sync, to_sync_iter
+        from .providers.base_provider import collect_text
+
+        model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
+        if stream:
+            return to_sync_iter(lambda: prov.create_async_generator(model_name, messages, stream=True, **kwargs))
+        return run_sync(
+            lambda: collect_text(prov.create_async_generator(model_name, messages, stream=False, **kwargs))
+        )
+
+    @staticmethod
+    async def create_async(
+        model: Any,
+        messages: list[dict[str, Any]],
+        provider: Any = None,
+        stream: bool = False,
+        ignore_working: bool = False,
+        **kwargs: Any,
+    ) -> CompletionText | AsyncIterator[Any]:
+        """The answer as a string, or (``stream=True``) an async iterator of text deltas and events."""
+        from .providers.base_provider import collect_text
+
+        model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
+        stream_ = prov.create_async_generator(model_name, messages, stream=stream, **kwargs)
+        if stream:
+            return stream_
+        return await collect_text(stream_)
+
+
+def _prepare(model: Any, messages: Any, provider: Any, stream: bool, ignore_working: bool) -> tuple[str, Any, Any]:
+    from .providers.helper import validate_messages
+    from .providers.resolve import get_model_and_provider
+
+    model_name, prov = get_model_and_provider(model, provider, stream, ignore_working)
+    return model_name, prov, validate_messages(messages, getattr(prov, "__name__", None))
+
+
+def get_cookies(domain: str, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """Cookies for ``domain`` from the cookie files, else the user's browser (see g4f.cookies)."""
+    from .cookies import get_cookies as _get_cookies
+
+    return _get_cookies(domain, *args, **kwargs)
+
+
+async def aclose() -> None:
+    """Close the HTTP sessions g4f opened on the running event loop."""
+    import sys
+
+    if "g4f.requests.aiohttp_session" in sys.modules:
+        from .requests.aiohttp_session import close_sessions
+
+        await close_sessions()

@@ -1,0 +1,109 @@
+"""Where cookies come from: cookie files in the config folder, else the user's browsers.
+
+Cookie files live in ``<config>/cookies/`` (or ``$G4F_COOKIES_DIR``). Each ``*.json`` file holds
+either a list of cookies as browser extensions export them (``[{"domain", "name", "value"}]``)
+or a mapping ``{"<domain>": {"<name>": "<value>"}}``. Browser stores are read with
+``browser_cookie3`` (the ``browser`` extra), imported only when needed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .config import check_private_file, cookies_dir
+from .errors import MissingRequirementsError
+from .secrets import register_secrets
+from .typing import Cookies
+
+__all__ = ["get_cookies", "read_cookie_files", "load_cookies_from_browsers", "domain_matches"]
+
+logger = logging.getLogger("g4f")
+
+
+def domain_matches(cookie_domain: str, domain: str) -> bool:
+    """Whether a cookie set for ``cookie_domain`` is sent to ``domain`` (both may start with a dot)."""
+    cookie_domain = cookie_domain.lstrip(".").lower()
+    domain = domain.lstrip(".").lower()
+    return domain == cookie_domain or domain.endswith("." + cookie_domain) or cookie_domain.endswith("." + domain)
+
+
+def _cookies_in(data: Any, domain: str) -> Cookies:
+    found: Cookies = {}
+    if isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict) and "name" in item and "value" in item:
+                if domain_matches(str(item.get("domain", "")), domain):
+                    found[str(item["name"])] = str(item["value"])
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, dict) and domain_matches(str(key), domain):
+                found.update({str(k): str(v) for k, v in value.items()})
+    return found
+
+
+def read_cookie_files(domain: str, directory: Path | None = None) -> Cookies:
+    """Cookies for ``domain`` from the JSON cookie files."""
+    directory = directory or cookies_dir()
+    if not directory.is_dir():
+        return {}
+    cookies: Cookies = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            check_private_file(path)
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            logger.warning("Skipping unreadable cookie file %s: %s", path.name, type(exc).__name__)
+            continue
+        cookies.update(_cookies_in(data, domain))
+    register_secrets(cookies.values())
+    return cookies
+
+
+def _browser_loaders(single_browser: bool) -> Iterable[tuple[str, Callable[..., Any]]]:
+    try:
+        import browser_cookie3
+    except ImportError as exc:
+        raise MissingRequirementsError(
+            'reading cookies from your browser needs browser_cookie3: pip install "g4f[browser]"'
+        ) from exc
+    names = ["firefox", "chrome", "chromium", "brave", "edge", "opera", "vivaldi", "librewolf"]
+    loaders = [(name, getattr(browser_cookie3, name)) for name in names if hasattr(browser_cookie3, name)]
+    return loaders[:1] if single_browser else loaders
+
+
+def load_cookies_from_browsers(
+    domain: str, raise_requirements_error: bool = True, single_browser: bool = False
+) -> Cookies:
+    """Cookies for ``domain`` from the user's browsers; the first browser that has some wins."""
+    try:
+        loaders = _browser_loaders(single_browser)
+    except MissingRequirementsError:
+        if raise_requirements_error:
+            raise
+        return {}
+    for name, loader in loaders:
+        try:
+            jar = loader(domain_name=domain.lstrip("."))
+        except Exception as exc:  # a browser that is not installed or whose store is locked
+            logger.debug("No cookies from %s: %s", name, type(exc).__name__)
+            continue
+        cookies = {c.name: c.value for c in jar if domain_matches(c.domain, domain) and c.value is not None}
+        if cookies:
+            register_secrets(cookies.values())
+            logger.debug("Read %d cookies for %s from %s", len(cookies), domain, name)
+            return cookies
+    return {}
+
+
+def get_cookies(
+    domain: str, raise_requirements_error: bool = True, single_browser: bool = False
+) -> Cookies:
+    """Cookies for ``domain``: from the cookie files, else from the user's browsers."""
+    cookies = read_cookie_files(domain)
+    if cookies:
+        return cookies
+    return load_cookies_from_browsers(domain, raise_requirements_error, single_browser)

@@ -1,0 +1,189 @@
+"""The errors g4f raises. Every one is a :class:`G4FError`::
+
+    G4FError
+    ├── MissingAuthError              no or invalid credentials (HTTP 401/403)
+    ├── MissingRequirementsError      an optional package is not installed (also an ImportError)
+    ├── ModelNotFoundError            the provider does not serve the model (also HTTP 404 for a model)
+    ├── ProviderNotFoundError         no provider has that name
+    ├── ProviderNotWorkingError       the provider is marked as not working
+    ├── ResponseStatusError           any other HTTP error status; carries ``status``
+    │   ├── BadRequestError           HTTP 400/413/422: the request was refused as invalid
+    │   ├── PaymentRequiredError      HTTP 402
+    │   └── RateLimitError            HTTP 429; carries ``retry_after`` seconds
+    ├── ResponseError                 malformed or cut-short upstream data
+    ├── NetworkError                  the connection failed or was reset (also a ConnectionError)
+    ├── TimeoutError                  connect or read timeout, stalled stream (also builtins.TimeoutError)
+    ├── NestAsyncioError              the sync API was called inside a running event loop
+    ├── RetryProviderError            every candidate provider failed; carries each error
+    ├── NoValidHarFileError           no usable HAR/credential file was found
+    └── VersionNotFoundError          the latest version could not be looked up
+
+Every error carries ``provider`` (the provider's name, or None) and, for HTTP errors, ``status``.
+Messages are passed through :func:`g4f.secrets.redact`, so they never contain a registered key or
+cookie value.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from collections.abc import Sequence
+
+from .secrets import redact
+
+__all__ = [
+    "G4FError",
+    "MissingAuthError",
+    "MissingRequirementsError",
+    "ModelNotFoundError",
+    "ProviderNotFoundError",
+    "ProviderNotWorkingError",
+    "ResponseStatusError",
+    "BadRequestError",
+    "PaymentRequiredError",
+    "RateLimitError",
+    "ResponseError",
+    "NetworkError",
+    "TimeoutError",
+    "NestAsyncioError",
+    "RetryProviderError",
+    "NoValidHarFileError",
+    "VersionNotFoundError",
+]
+
+
+class G4FError(Exception):
+    """Base class of every error raised by g4f."""
+
+    def __init__(self, message: str = "", *, provider: str | None = None, status: int | None = None) -> None:
+        message = redact(str(message))
+        if provider and not message.startswith(f"{provider}:"):
+            message = f"{provider}: {message}" if message else provider
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status = status
+
+    def __reduce__(self):  # keep errors picklable with their keyword-only fields
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[G4FError], state: dict) -> G4FError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
+
+
+class MissingAuthError(G4FError):
+    """Raised when credentials are missing, invalid or expired (HTTP 401/403)."""
+
+
+class MissingRequirementsError(G4FError, ImportError):
+    """Raised when a feature needs an optional package that is not installed."""
+
+
+class ModelNotFoundError(G4FError):
+    """Raised when a provider does not serve the requested model."""
+
+
+class ProviderNotFoundError(G4FError):
+    """Raised when no provider is registered under the requested name."""
+
+
+class ProviderNotWorkingError(G4FError):
+    """Raised when the requested provider is marked as not working."""
+
+
+class ResponseStatusError(G4FError):
+    """Raised for an HTTP error status that has no more specific error."""
+
+    status: int
+
+    def __init__(self, message: str = "", *, provider: str | None = None, status: int = 0) -> None:
+        super().__init__(message, provider=provider, status=status)
+
+
+class BadRequestError(ResponseStatusError):
+    """Raised when the upstream refuses the request as invalid (HTTP 400, 413, 422)."""
+
+
+class PaymentRequiredError(ResponseStatusError):
+    """Raised when the upstream asks for payment or credits (HTTP 402)."""
+
+
+class RateLimitError(ResponseStatusError):
+    """Raised when the upstream rate-limits the caller (HTTP 429).
+
+    ``retry_after`` is the number of seconds the upstream asked to wait, or None.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        provider: str | None = None,
+        status: int = 429,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status=status)
+        self.retry_after = retry_after
+
+
+class ResponseError(G4FError):
+    """Raised when upstream data is malformed or a stream ends before its terminator."""
+
+
+class NetworkError(G4FError, builtins.ConnectionError):
+    """Raised when a connection cannot be made or is reset before the answer began."""
+
+
+_timeout_bases: tuple[type, ...] = (G4FError, builtins.TimeoutError)
+if sys.version_info < (3, 11):  # asyncio.TimeoutError became builtins.TimeoutError in 3.11
+    import asyncio
+
+    _timeout_bases += (asyncio.TimeoutError,)
+
+
+class TimeoutError(*_timeout_bases):  # type: ignore[misc]  # noqa: A001
+    """Raised when connecting or reading takes longer than the configured timeout."""
+
+
+class NestAsyncioError(G4FError, RuntimeError):
+    """Raised when the synchronous API is called from inside a running event loop."""
+
+
+class RetryProviderError(G4FError):
+    """Raised when every candidate provider failed.
+
+    ``exceptions`` maps each provider's name to the error it raised, in the order they were tried.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        exceptions: dict[str, BaseException] | Sequence[tuple[str, BaseException]] | None = None,
+        *,
+        provider: str | None = None,
+    ) -> None:
+        items = list(exceptions.items()) if isinstance(exceptions, dict) else list(exceptions or [])
+        self.exceptions: dict[str, BaseException] = dict(items)
+        if items:
+            lines = [f"{name}: {type(exc).__name__}: {_short(exc, name)}" for name, exc in items]
+            message = f"{message}\n" + "\n".join(f"  - {line}" for line in lines) if message else "\n".join(lines)
+        super().__init__(message, provider=provider)
+
+
+def _short(exc: BaseException, name: str) -> str:
+    text = str(exc)
+    if text.startswith(f"{name}: "):
+        text = text[len(name) + 2 :]
+    return text or "(no message)"
+
+
+class NoValidHarFileError(G4FError):
+    """Raised when no usable HAR or credential file was found."""
+
+
+class VersionNotFoundError(G4FError):
+    """Raised when the latest published version cannot be looked up (for example offline)."""

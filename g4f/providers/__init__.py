@@ -1,0 +1,1 @@
+"""Provider bases, events, discovery and selection. Submodules are imported on demand."""

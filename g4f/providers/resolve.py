@@ -1,0 +1,61 @@
+"""Turn what a caller asked for (a model name or Model, a provider or not) into a provider to call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ProviderNotWorkingError
+from .types import BaseProvider
+
+__all__ = ["resolve_provider", "get_model_and_provider"]
+
+
+def resolve_provider(provider: Any) -> Any:
+    """A provider class or instance from a class, an instance, a name, or a list of them.
+
+    A list becomes an ``IterListProvider`` that tries them in the given order.
+    """
+    if isinstance(provider, str):
+        from .registry import registry
+
+        return registry.get(provider)
+    if isinstance(provider, (list, tuple)):
+        from .retry_provider import IterListProvider
+
+        return IterListProvider([resolve_provider(p) for p in provider], shuffle=False)
+    if isinstance(provider, BaseProvider) or (isinstance(provider, type) and issubclass(provider, BaseProvider)):
+        return provider
+    raise TypeError(f"provider must be a provider class, instance, name or list, not {type(provider).__name__}")
+
+
+def get_model_and_provider(
+    model: Any, provider: Any = None, stream: bool = False, ignore_working: bool = False
+) -> tuple[str, Any]:
+    """The model name to send and the provider to call.
+
+    Without a provider: the catalogue row's ``best_provider`` if it has one, else auto-selection
+    (``AnyProvider``) among every usable provider that serves the model.
+    """
+    from ..models import Model, ModelUtils
+
+    if isinstance(model, Model):
+        row: Model | None = model
+        model_name = model.name
+    elif model is None or isinstance(model, str):
+        model_name = model or ""
+        row = ModelUtils.get(model_name) if model_name else None
+    else:
+        raise TypeError(f"model must be a name or a g4f.models.Model, not {type(model).__name__}")
+    if provider is None and row is not None and row.best_provider is not None:
+        provider = row.best_provider
+        if row.name:
+            model_name = row.name
+    if provider is None:
+        from .any_provider import AnyProvider
+
+        return model_name, AnyProvider
+    resolved = resolve_provider(provider)
+    if not ignore_working and not getattr(resolved, "working", True):
+        raise ProviderNotWorkingError(f"{resolved.get_name()} is marked as not working",
+                                      provider=resolved.get_name())
+    return model_name, resolved

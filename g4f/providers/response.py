@@ -1,0 +1,331 @@
+"""The events a provider yields between the text deltas of an answer.
+
+A provider's stream is a sequence of ``str`` (text of the answer) and the events below. Events
+print as ``""`` so that ``print(chunk, end="")`` over a stream shows the answer; ``Reasoning``
+prints as its token, as gpt4free users expect. The answer itself is the ``str`` items alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..secrets import mask, register_secret, register_secrets
+
+__all__ = [
+    "ResponseType",
+    "Reasoning",
+    "ToolCalls",
+    "Usage",
+    "FinishReason",
+    "ImagePreview",
+    "ImageResponse",
+    "TitleGeneration",
+    "JsonConversation",
+    "Conversation",
+    "ProviderInfo",
+    "RequestLogin",
+    "AuthResult",
+    "CompletionText",
+    "is_text",
+]
+
+
+class ResponseType:
+    """Base of every event. Prints as "" so streams can be printed as they come."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return ""
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event's fields as a plain dict (for JSON and comparisons)."""
+        return {name: getattr(self, name) for name in _fields(type(self))}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if v is not None)
+        return f"{type(self).__name__}({fields})"
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        for name in getattr(klass, "__slots__", ()):
+            if name not in names and not name.startswith("_"):
+                names.append(name)
+    return tuple(names)
+
+
+class Reasoning(ResponseType):
+    """Thinking text (``token``) or a thinking status line (``status``), kept apart from the answer."""
+
+    __slots__ = ("token", "status")
+
+    def __init__(self, token: str | None = None, status: str | None = None) -> None:
+        self.token = token
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.token or ""
+
+
+class ToolCalls(ResponseType):
+    """Complete tool calls in OpenAI's shape; streamed fragments are assembled before this is yielded."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self, calls: list[dict[str, Any]]) -> None:
+        self.calls = calls
+
+    def get_list(self) -> list[dict[str, Any]]:
+        return self.calls
+
+
+class Usage(ResponseType):
+    """Token counts of one completion; extra fields (timings, cost) are kept as attributes."""
+
+    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens", "extra")
+
+    def __init__(
+        self,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        total_tokens: int | None = None,
+        **extra: Any,
+    ) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+        self.total_tokens = prompt_tokens + completion_tokens if total_tokens is None else total_tokens
+        self.extra = extra
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.extra[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            **self.extra,
+        }
+
+
+class FinishReason(ResponseType):
+    """Why the answer ended: ``stop``, ``length``, ``tool_calls``, ``content_filter``, ..."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _Images(ResponseType):
+    __slots__ = ("urls", "alt", "options")
+
+    def __init__(self, urls: str | list[str], alt: str = "", options: Mapping[str, Any] | None = None) -> None:
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        self.alt = alt
+        self.options = dict(options or {})
+
+    def to_markdown(self) -> str:
+        return "\n".join(f"![{self.alt}]({url})" for url in self.urls)
+
+
+class ImagePreview(_Images):
+    """An image that is still being generated (``options`` may hold ``progress``)."""
+
+    __slots__ = ()
+
+
+class ImageResponse(_Images):
+    """Final generated images."""
+
+    __slots__ = ()
+
+
+class TitleGeneration(ResponseType):
+    """A conversation title chosen by the upstream."""
+
+    __slots__ = ("title",)
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+
+class JsonConversation(ResponseType):
+    """Provider state needed to continue a conversation; pass it back as ``conversation=``."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, **state: Any) -> None:
+        self.__dict__.update(state)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JsonConversation:
+        conversation = cls.__new__(cls)
+        conversation.__dict__.update(data)
+        return conversation
+
+    get_dict = to_dict
+
+
+class Conversation(JsonConversation):
+    """A conversation known by its id (for example Grok's ``conversationId``)."""
+
+    __slots__ = ()
+
+    def __init__(self, conversation_id: str, **state: Any) -> None:
+        super().__init__(conversation_id=conversation_id, **state)
+
+
+class ProviderInfo(ResponseType):
+    """Which provider and model answered; yielded before the first text."""
+
+    __slots__ = ("name", "model", "label", "url")
+
+    def __init__(self, name: str, model: str | None = None, label: str | None = None, url: str | None = None):
+        self.name = name
+        self.model = model
+        self.label = label
+        self.url = url
+
+
+class RequestLogin(ResponseType):
+    """The user must log in; a browser login is starting at ``login_url``."""
+
+    __slots__ = ("label", "login_url")
+
+    def __init__(self, label: str, login_url: str = "") -> None:
+        self.label = label
+        self.login_url = login_url
+
+
+class AuthResult(ResponseType):
+    """Credentials obtained by a provider's authentication; cached, never printed.
+
+    ``cookies``, ``headers`` and ``api_key`` are secrets; ``repr`` shows only which are set.
+    Extra keyword arguments (``impersonate``, ``proxy``, ``user_agent``, ...) are kept as attributes.
+    """
+
+    __slots__ = ("cookies", "headers", "api_key", "extra", "_dirty")
+
+    def __init__(
+        self,
+        cookies: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        api_key: str | None = None,
+        **extra: Any,
+    ) -> None:
+        self.cookies = dict(cookies or {})
+        self.headers = dict(headers or {})
+        self.api_key = api_key
+        self.extra = extra
+        self._dirty = False
+        register_secrets(self.cookies.values())
+        register_secret(api_key)
+        for name, value in self.headers.items():
+            if name.lower() in ("authorization", "cookie", "x-api-key"):
+                register_secret(value)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.extra[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def update_cookies(self, cookies: Mapping[str, str]) -> None:
+        """Take cookies the server rotated (Set-Cookie); marks the result to be saved again."""
+        changed = {k: v for k, v in cookies.items() if self.cookies.get(k) != v}
+        if changed:
+            register_secrets(changed.values())
+            self.cookies.update(changed)
+            self._dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cookies": self.cookies, "headers": self.headers, "api_key": self.api_key, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuthResult:
+        return cls(**dict(data))
+
+    def __repr__(self) -> str:
+        cookies = ", ".join(f"{name}={mask(value)}" for name, value in self.cookies.items())
+        return (
+            f"AuthResult(cookies={{{cookies}}}, headers=<{len(self.headers)} headers>, "
+            f"api_key={mask(self.api_key)})"
+        )
+
+
+class CompletionText(str):
+    """A non-streamed answer: the text itself, with the events that came with it as attributes.
+
+    It *is* a ``str`` (the text items joined, never reasoning), so code that expects a string keeps
+    working, while ``.conversation``, ``.usage``, ``.reasoning``, ``.tool_calls``,
+    ``.finish_reason`` and ``.provider`` give access to everything else.
+    """
+
+    events: list[ResponseType]
+
+    def __new__(cls, text: str, events: Iterable[ResponseType] = ()) -> CompletionText:
+        self = super().__new__(cls, text)
+        self.events = list(events)
+        return self
+
+    def _last(self, kind: type) -> Any:
+        for event in reversed(self.events):
+            if isinstance(event, kind):
+                return event
+        return None
+
+    @property
+    def conversation(self) -> JsonConversation | None:
+        return self._last(JsonConversation)
+
+    @property
+    def usage(self) -> Usage | None:
+        return self._last(Usage)
+
+    @property
+    def provider(self) -> ProviderInfo | None:
+        return self._last(ProviderInfo)
+
+    @property
+    def finish_reason(self) -> str | None:
+        event = self._last(FinishReason)
+        return event.reason if event else None
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]] | None:
+        event = self._last(ToolCalls)
+        return event.calls if event else None
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(e.token for e in self.events if isinstance(e, Reasoning) and e.token)
+
+    @property
+    def images(self) -> list[str]:
+        return [url for e in self.events if isinstance(e, ImageResponse) for url in e.urls]
+
+
+def is_text(chunk: object) -> bool:
+    """True for a text delta of the answer (``str`` but not an event)."""
+    return isinstance(chunk, str) and not isinstance(chunk, ResponseType)

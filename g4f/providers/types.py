@@ -1,0 +1,79 @@
+"""What every provider declares about itself.
+
+A provider is a class whose attributes say what it is (``url``, ``label``), whether it works and
+needs credentials, and what it supports. The framework reads these attributes to pick, skip and
+describe providers; subclasses declare them and add nothing else unless they must.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+__all__ = ["BaseProvider", "ProviderType"]
+
+
+class BaseProvider:
+    """Declared attributes shared by every provider kind."""
+
+    #: Display name; defaults to the class name.
+    label: ClassVar[str | None] = None
+    #: The service's home page.
+    url: ClassVar[str | None] = None
+    #: Where a user gets credentials (an API key page, a login page).
+    login_url: ClassVar[str | None] = None
+    #: False marks a provider that is known to be broken: auto-selection skips it.
+    working: ClassVar[bool] = False
+    #: True when the provider cannot answer without credentials.
+    needs_auth: ClassVar[bool] = False
+    #: The environment variable that holds the API key, if the provider takes one.
+    api_key_env: ClassVar[str | None] = None
+    supports_stream: ClassVar[bool] = True
+    supports_system_message: ClassVar[bool] = True
+    supports_message_history: ClassVar[bool] = True
+    #: The name of the provider family this one belongs to (e.g. a model-specific variant).
+    parent: ClassVar[str | None] = None
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def get_label(cls) -> str:
+        return cls.label or cls.get_name()
+
+    @classmethod
+    def get_api_key(cls, api_key: str | None = None) -> str | None:
+        """The key from the argument, else from ``api_key_env``."""
+        if api_key:
+            return api_key
+        if cls.api_key_env:
+            return os.environ.get(cls.api_key_env) or None
+        return None
+
+    @classmethod
+    def has_credentials(cls, **kwargs: Any) -> bool:
+        """Whether the provider can authenticate, judged without any network call."""
+        if not cls.needs_auth:
+            return True
+        return bool(cls.get_api_key(kwargs.get("api_key")))
+
+    @classmethod
+    def credential_hint(cls) -> str:
+        """One line telling the user how to give this provider its credentials."""
+        if cls.api_key_env:
+            where = f" (get one at {cls.login_url})" if cls.login_url else ""
+            return f"set {cls.api_key_env}{where} or pass api_key="
+        return "pass api_key= or cookies="
+
+    @classmethod
+    def get_dict(cls) -> dict[str, Any]:
+        return {"name": cls.get_name(), "label": cls.get_label(), "url": cls.url}
+
+    @classmethod
+    def describe(cls) -> str:
+        return f"<provider {cls.get_name()}>"
+
+
+#: A provider class or instance.
+ProviderType = type[BaseProvider] | BaseProvider

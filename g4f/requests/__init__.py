@@ -1,0 +1,61 @@
+"""g4f's HTTP layer.
+
+* ``get_session()``: the shared aiohttp session of the running loop (the default backend).
+* ``StreamSession``: curl_cffi with browser impersonation, for web apps.
+* ``sse_stream`` / ``ndjson_stream``: parse a response body into events.
+* ``raise_for_status`` / ``error_for_status``: HTTP errors as g4f errors.
+
+Attributes are imported on first use, so ``import g4f.requests`` loads neither aiohttp nor curl_cffi.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "StreamSession",
+    "StreamResponse",
+    "get_session",
+    "close_sessions",
+    "make_timeout",
+    "sse_stream",
+    "ndjson_stream",
+    "iter_bytes",
+    "raise_for_status",
+    "error_for_status",
+    "parse_retry_after",
+    "map_transport_errors",
+    "SSEDecoder",
+    "NDJSONDecoder",
+]
+
+_WHERE = {
+    "StreamSession": "curl",
+    "StreamResponse": "curl",
+    "get_session": "aiohttp_session",
+    "close_sessions": "aiohttp_session",
+    "make_timeout": "aiohttp_session",
+    "sse_stream": "streams",
+    "ndjson_stream": "streams",
+    "iter_bytes": "streams",
+    "raise_for_status": "status",
+    "error_for_status": "status",
+    "parse_retry_after": "status",
+    "map_transport_errors": "transport",
+    "SSEDecoder": "decoders",
+    "NDJSONDecoder": "decoders",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'g4f.requests' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,80 @@
+"""The shared aiohttp session: one per event loop, closed with its loop.
+
+Creating a session per request costs more than the request itself on loopback, so g4f keeps one
+per running loop and reuses its connections. The session does not keep cookies (every request
+brings its own), so providers never see each other's cookies. It is closed when its loop shuts
+down its async generators (``asyncio.run`` and the sync API do this) or on ``await g4f.aclose()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+__all__ = ["get_session", "close_sessions", "make_timeout", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT"]
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: Longest silence allowed between two reads of a response; a stalled stream fails after it.
+DEFAULT_READ_TIMEOUT = 120.0
+
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _connector() -> aiohttp.TCPConnector:
+    limit = int(os.environ.get("G4F_MAX_CONNECTIONS", "0"))
+    return aiohttp.TCPConnector(limit=limit, limit_per_host=0, ttl_dns_cache=300)
+
+
+async def _keeper(session: aiohttp.ClientSession) -> AsyncIterator[None]:
+    # An async generator registered with the loop: when the loop shuts down its async generators,
+    # this one is closed and closes the session with it.
+    try:
+        yield
+        await asyncio.Event().wait()  # pragma: no cover - never resumed
+    finally:
+        await session.close()
+
+
+async def get_session() -> aiohttp.ClientSession:
+    """The running loop's shared session, created on first use."""
+    loop = asyncio.get_running_loop()
+    entry = _sessions.get(loop)
+    if entry is not None and not entry[0].closed:
+        return entry[0]
+    session = aiohttp.ClientSession(
+        connector=_connector(),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=None, connect=DEFAULT_CONNECT_TIMEOUT, sock_read=DEFAULT_READ_TIMEOUT),
+        trust_env=True,
+    )
+    keeper = _keeper(session)
+    await keeper.__anext__()
+    _sessions[loop] = (session, keeper)
+    return session
+
+
+async def close_sessions() -> None:
+    """Close the running loop's shared session (``g4f.aclose()``)."""
+    entry = _sessions.pop(asyncio.get_running_loop(), None)
+    if entry is not None:
+        session, keeper = entry
+        await keeper.aclose()
+        await session.close()
+
+
+def make_timeout(
+    timeout: float | None = None, connect: float | None = None, read: float | None = None
+) -> aiohttp.ClientTimeout:
+    """A per-request timeout: ``timeout`` bounds the whole request, ``read`` each silence."""
+    return aiohttp.ClientTimeout(
+        total=timeout,
+        connect=connect if connect is not None else DEFAULT_CONNECT_TIMEOUT,
+        sock_read=read if read is not None else DEFAULT_READ_TIMEOUT,
+    )

@@ -1,0 +1,128 @@
+"""I/O-free stream decoders: bytes in, events out.
+
+Both decoders are fed raw bytes as they arrive, in pieces of any size (an event may be split
+across reads anywhere, even inside a CRLF), and return the events completed so far. They never
+touch the network, so both HTTP backends share them and they can be fuzzed on their own.
+"""
+
+from __future__ import annotations
+
+from ..errors import ResponseError
+
+__all__ = ["SSEDecoder", "NDJSONDecoder", "MAX_EVENT_SIZE", "excerpt"]
+
+#: The largest event (SSE) or line (NDJSON) accepted; a bigger one is a broken or hostile upstream.
+MAX_EVENT_SIZE = 8 * 1024 * 1024
+
+
+def excerpt(data: bytes | str, limit: int = 120) -> str:
+    """A short, printable piece of upstream data for an error message."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class SSEDecoder:
+    """Server-sent events, as the HTML spec defines them.
+
+    ``feed`` returns ``(event, data)`` pairs: ``event`` is the ``event:`` field (None for the
+    default "message") and ``data`` the ``data:`` lines joined with ``\\n``. Lines may end with
+    LF, CRLF or CR; comment lines (``:``) and ``id:``/``retry:`` are skipped.
+    """
+
+    __slots__ = ("_buffer", "_data", "_event", "_max_size", "_provider")
+
+    def __init__(self, provider: str | None = None, max_size: int = MAX_EVENT_SIZE) -> None:
+        self._buffer = b""
+        self._data: bytes | None = None
+        self._event: str | None = None
+        self._max_size = max_size
+        self._provider = provider
+
+    def feed(self, chunk: bytes) -> list[tuple[str | None, bytes]]:
+        buffer = self._buffer + chunk if self._buffer else chunk
+        held_cr = b""
+        if b"\r" in buffer:
+            if buffer.endswith(b"\r"):  # may be the first half of a CRLF: wait for the next read
+                buffer, held_cr = buffer[:-1], b"\r"
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        events: list[tuple[str | None, bytes]] = []
+        data = self._data
+        find = buffer.find
+        pos = 0
+        while True:
+            end = find(b"\n", pos)
+            if end < 0:
+                break
+            line = buffer[pos:end]
+            pos = end + 1
+            if not line:
+                if data is not None:
+                    events.append((self._event, data))
+                    data = None
+                self._event = None
+            elif line.startswith(b"data:"):
+                value = line[6:] if line[5:6] == b" " else line[5:]
+                data = value if data is None else data + b"\n" + value
+                if len(data) > self._max_size:
+                    self._too_large()
+            elif line[0] == 58:  # b":" comment
+                continue
+            else:
+                self._field(line)
+                if line == b"data":
+                    data = b"" if data is None else data + b"\n"
+        self._data = data
+        rest = buffer[pos:]
+        if len(rest) > self._max_size:
+            self._too_large()
+        self._buffer = rest + held_cr
+        return events
+
+    def _field(self, line: bytes) -> None:
+        name, _, value = line.partition(b":")
+        if value[:1] == b" ":
+            value = value[1:]
+        if name == b"event":
+            self._event = value.decode("utf-8", "replace") or None
+
+    def _too_large(self) -> None:
+        self._buffer, self._data = b"", None
+        raise ResponseError(
+            f"upstream sent an event larger than {self._max_size // (1024 * 1024)} MiB", provider=self._provider
+        )
+
+    def close(self) -> list[tuple[str | None, bytes]]:
+        """Flush at the end of the stream: a last event that lacks its blank line still counts."""
+        events = self.feed(b"\n") if self._buffer else []
+        if self._data is not None:
+            events.append((self._event, self._data))
+        self._buffer, self._data, self._event = b"", None, None
+        return events
+
+
+class NDJSONDecoder:
+    """Newline-delimited JSON: ``feed`` returns the complete, non-blank lines (still bytes)."""
+
+    __slots__ = ("_buffer", "_max_size", "_provider")
+
+    def __init__(self, provider: str | None = None, max_size: int = MAX_EVENT_SIZE) -> None:
+        self._buffer = b""
+        self._max_size = max_size
+        self._provider = provider
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        buffer = self._buffer + chunk if self._buffer else chunk
+        lines = buffer.split(b"\n")
+        rest = lines.pop()
+        if len(rest) > self._max_size:
+            self._buffer = b""
+            raise ResponseError(
+                f"upstream sent a line larger than {self._max_size // (1024 * 1024)} MiB", provider=self._provider
+            )
+        self._buffer = rest
+        return [line for line in (raw.strip() for raw in lines) if line]
+
+    def close(self) -> list[bytes]:
+        rest, self._buffer = self._buffer.strip(), b""
+        return [rest] if rest else []

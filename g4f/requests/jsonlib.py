@@ -1,0 +1,31 @@
+"""JSON for the hot path: orjson when it is installed (several times faster), json otherwise."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["loads", "dumps", "JSONDecodeError", "BACKEND"]
+
+JSONDecodeError = ValueError  # both backends raise subclasses of ValueError
+
+loads: Callable[[bytes | str], Any]
+dumps: Callable[[Any], bytes]
+
+try:
+    import orjson
+
+    loads = orjson.loads
+
+    def dumps(obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    BACKEND = "orjson"
+except ImportError:  # pragma: no cover - exercised when orjson is absent
+    loads = json.loads
+
+    def dumps(obj: Any) -> bytes:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+    BACKEND = "json"

@@ -1,0 +1,93 @@
+"""Read a response body as parsed events: SSE (OpenAI-style) or NDJSON (grok.com).
+
+These sit on the hot path: bytes are read as they come, split at the byte level and each event is
+parsed once. A stream that ends before its terminator is an error, never a shorter answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
+
+from ..errors import ResponseError
+from .decoders import NDJSONDecoder, SSEDecoder, excerpt
+from .jsonlib import loads
+
+__all__ = ["iter_bytes", "sse_stream", "ndjson_stream"]
+
+DONE = b"[DONE]"
+
+
+def iter_bytes(response: Any) -> AsyncIterable[bytes]:
+    """The body of an aiohttp or curl_cffi response (or any async iterable of bytes)."""
+    content = getattr(response, "content", None)
+    if content is not None and hasattr(content, "iter_any"):  # aiohttp
+        return content.iter_any()
+    if hasattr(response, "aiter_content"):  # curl_cffi
+        return response.aiter_content()
+    if hasattr(response, "iter_bytes"):
+        return response.iter_bytes()
+    return response
+
+
+def _parse(data: bytes, provider: str | None) -> Any:
+    try:
+        return loads(data)
+    except ValueError:
+        raise ResponseError(f"upstream sent data that is not JSON: {excerpt(data)!r}", provider=provider) from None
+
+
+def _event_error(data: bytes, provider: str | None) -> ResponseError:
+    try:
+        payload = loads(data)
+        error = payload.get("error", payload) if isinstance(payload, dict) else payload
+        message = error.get("message", error) if isinstance(error, dict) else error
+    except (ValueError, AttributeError):
+        message = excerpt(data)
+    return ResponseError(f"upstream reported an error in the stream: {message}", provider=provider)
+
+
+async def sse_stream(
+    response: Any, provider: str | None = None, *, require_done: bool = True
+) -> AsyncIterator[Any]:
+    """Yield the JSON payload of each server-sent event until ``data: [DONE]``.
+
+    Raises ResponseError for a payload that is not JSON, an ``event: error``, or (when
+    ``require_done``) a stream that ends without ``[DONE]``.
+    """
+    decoder = SSEDecoder(provider)
+    done = False
+    async for chunk in iter_bytes(response):
+        if done:
+            continue  # drain to EOF so the connection can be reused
+        for event, data in decoder.feed(chunk):
+            if event is not None and event == "error":
+                raise _event_error(data, provider)
+            if data == DONE:
+                done = True
+                break
+            yield _parse(data, provider)
+    if done:
+        return
+    for event, data in decoder.close():
+        if event == "error":
+            raise _event_error(data, provider)
+        if data == DONE:
+            return
+        yield _parse(data, provider)
+    if require_done:
+        raise ResponseError("the stream ended before its [DONE] terminator: the answer is incomplete",
+                            provider=provider)
+
+
+async def ndjson_stream(response: Any, provider: str | None = None) -> AsyncIterator[Any]:
+    """Yield each line of a newline-delimited JSON body, parsed.
+
+    NDJSON has no terminator of its own; the caller decides whether the stream was complete.
+    """
+    decoder = NDJSONDecoder(provider)
+    async for chunk in iter_bytes(response):
+        for line in decoder.feed(chunk):
+            yield _parse(line, provider)
+    for line in decoder.close():
+        yield _parse(line, provider)
