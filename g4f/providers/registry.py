@@ -1,16 +1,28 @@
 """Find providers by name or model without importing them all.
 
 Built-in providers are listed in a table of import paths and imported on first use. Installed
-plugins announce themselves through the entry point group ``g4f.providers``
-(``name = "package.module:Class"``); listing them reads package metadata only, and a plugin's
-module is imported when it is first used. Rules:
+plugins announce themselves through the entry point group ``g4f.providers``::
 
-* A built-in name wins over a plugin of the same name (case-insensitive): the plugin is ignored
-  with a warning, so installing a package can never replace the provider a user asked for.
-* A plugin that fails to import is reported once, as a :class:`PluginWarning` naming it and the
-  cause; every other provider keeps working.
-* ``G4F_DISABLE_PLUGIN_AUTOLOAD=1`` turns plugin discovery off; ``G4F_BLOCKED_PLUGINS`` (comma
-  separated names) skips the named ones.
+    # the plugin's pyproject.toml
+    [project.entry-points."g4f.providers"]
+    Acme = "g4f_acme.provider:Acme"
+
+Listing names reads package metadata only; a plugin's module is imported when it is first used.
+The rules, in the order they apply:
+
+* ``G4F_DISABLE_PLUGIN_AUTOLOAD=1`` turns plugin discovery off (as ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``
+  does for pytest). ``G4F_BLOCKED_PLUGINS`` (comma separated) skips plugins by entry point name or
+  by distribution name; :meth:`ProviderRegistry.block` does the same from code.
+* Names compare case-insensitively. A built-in name wins over a plugin of the same name: the plugin
+  is ignored with a :class:`PluginWarning`, so installing a package can never replace the provider a
+  user asked for. When two installed distributions declare the same name, the first one found on
+  ``sys.path`` wins (the one Python itself would import) and a warning names both.
+* A provider registered from code (:func:`register_provider`) wins over built-ins and plugins: the
+  caller asked for it explicitly.
+* A plugin that fails to import, or does not name a provider class, is reported once, as a
+  :class:`PluginWarning` naming it, its distribution and the cause. It drops out of the listing and
+  every other provider keeps working; asking for it by name raises
+  :class:`~g4f.errors.ProviderNotFoundError` with the same cause.
 """
 
 from __future__ import annotations
@@ -19,9 +31,11 @@ import difflib
 import importlib
 import logging
 import os
+import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ProviderNotFoundError
@@ -30,6 +44,9 @@ from .types import BaseProvider
 __all__ = [
     "BUILTIN_PROVIDERS",
     "ENTRY_POINT_GROUP",
+    "DISABLE_AUTOLOAD_ENV",
+    "BLOCKED_PLUGINS_ENV",
+    "PluginInfo",
     "PluginWarning",
     "ProviderRegistry",
     "registry",
@@ -42,6 +59,8 @@ __all__ = [
 logger = logging.getLogger("g4f")
 
 ENTRY_POINT_GROUP = "g4f.providers"
+DISABLE_AUTOLOAD_ENV = "G4F_DISABLE_PLUGIN_AUTOLOAD"
+BLOCKED_PLUGINS_ENV = "G4F_BLOCKED_PLUGINS"
 
 #: Built-in providers: name -> "module:Class". Imported only when used.
 BUILTIN_PROVIDERS: dict[str, str] = {
@@ -56,7 +75,24 @@ BUILTIN_PROVIDERS: dict[str, str] = {
 
 
 class PluginWarning(UserWarning):
-    """A plugin provider could not be loaded or was shadowed by a built-in."""
+    """A plugin provider could not be loaded, or was ignored because of its name."""
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """An installed plugin provider as its package metadata declares it (nothing imported)."""
+
+    name: str
+    #: The entry point's value, ``"module:Class"``.
+    target: str
+    #: The distribution that declares it and its version ("" when unknown).
+    distribution: str
+    version: str
+
+    @property
+    def origin(self) -> str:
+        """``"plugin <distribution> <version>"``, as listings show it."""
+        return " ".join(part for part in ("plugin", self.distribution, self.version) if part)
 
 
 def _load(target: str) -> Any:
@@ -65,75 +101,166 @@ def _load(target: str) -> Any:
     return getattr(module, attr) if attr else module
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _split_names(value: str) -> set[str]:
+    return {part.strip().lower() for part in value.split(",") if part.strip()}
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _warn(message: str) -> None:
+    """Warn at the first frame outside g4f, so the warning points at the caller's code."""
+    frame: Any = sys._getframe(0)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, PluginWarning, stacklevel=level)
+
+
 class ProviderRegistry:
     """Providers by name: the built-ins, installed plugins and providers registered at run time."""
 
     def __init__(self, builtins: dict[str, str] | None = None) -> None:
         self._targets: dict[str, str] = dict(BUILTIN_PROVIDERS if builtins is None else builtins)
+        self._registered: dict[str, type[BaseProvider]] = {}
         self._loaded: dict[str, type[BaseProvider]] = {}
-        self._plugins: dict[str, Any] | None = None  # name -> EntryPoint
-        self._failed: dict[str, str] = {}
+        self._plugins: dict[str, tuple[PluginInfo, Any]] | None = None  # name -> (info, EntryPoint)
+        self._failed: dict[str, str] = {}  # lowered name -> the warning's message
+        self._blocked: set[str] = set()
         self._lock = threading.RLock()
 
     # -- discovery ---------------------------------------------------------------------------
-    def _discover_plugins(self) -> dict[str, Any]:
-        if self._plugins is not None:
-            return self._plugins
-        with self._lock:
-            if self._plugins is not None:
-                return self._plugins
-            plugins: dict[str, Any] = {}
-            if os.environ.get("G4F_DISABLE_PLUGIN_AUTOLOAD", "").lower() not in ("", "0", "false", "no"):
-                self._plugins = plugins
-                return plugins
-            blocked = {n.strip().lower() for n in os.environ.get("G4F_BLOCKED_PLUGINS", "").split(",") if n.strip()}
-            from importlib.metadata import entry_points
-
-            taken = {name.lower() for name in self._targets} | {name.lower() for name in self._loaded}
-            for ep in entry_points(group=ENTRY_POINT_GROUP):
-                if ep.name.lower() in blocked:
-                    continue
-                if ep.name.lower() in taken:
-                    warnings.warn(
-                        f"g4f plugin provider {ep.name!r} ({ep.value}) is ignored: "
-                        f"a built-in provider already has that name",
-                        PluginWarning,
-                        stacklevel=2,
-                    )
-                    continue
-                plugins[ep.name] = ep
-                taken.add(ep.name.lower())
-            self._plugins = plugins
+    def _discover_plugins(self) -> dict[str, tuple[PluginInfo, Any]]:
+        plugins = self._plugins
+        if plugins is not None:
             return plugins
+        with self._lock:
+            if self._plugins is None:
+                self._plugins = self._read_entry_points()
+            return self._plugins
 
+    def _read_entry_points(self) -> dict[str, tuple[PluginInfo, Any]]:
+        plugins: dict[str, tuple[PluginInfo, Any]] = {}
+        if _env_flag(DISABLE_AUTOLOAD_ENV):
+            return plugins
+        from importlib.metadata import entry_points
+
+        blocked = self._blocked | _split_names(os.environ.get(BLOCKED_PLUGINS_ENV, ""))
+        builtins = {name.lower(): name for name in self._targets}
+        seen: dict[str, PluginInfo] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(
+                name=ep.name,
+                target=ep.value,
+                distribution=dist.metadata["Name"] if dist is not None else "",
+                version=dist.version if dist is not None else "",
+            )
+            lowered = ep.name.lower()
+            if lowered in blocked or info.distribution.lower() in blocked:
+                logger.debug("g4f plugin provider %s (%s) is blocked", ep.name, info.origin)
+                continue
+            if lowered in builtins:
+                _warn(
+                    f"g4f plugin provider {ep.name!r} ({ep.value}, {info.origin}) is ignored: "
+                    f"the built-in provider {builtins[lowered]!r} has that name; "
+                    f"rename the entry point to use the plugin"
+                )
+                continue
+            if lowered in seen:
+                first = seen[lowered]
+                _warn(
+                    f"g4f plugin provider {ep.name!r} ({ep.value}, {info.origin}) is ignored: "
+                    f"{first.name!r} ({first.target}, {first.origin}) comes first on sys.path"
+                )
+                continue
+            seen[lowered] = info
+            plugins[ep.name] = (info, ep)
+        return plugins
+
+    def refresh(self) -> None:
+        """Read the installed plugins again (after ``pip install``, or a change of the environment
+        variables); built-ins and registered providers are kept, plugins load anew when used."""
+        with self._lock:
+            for name in self._plugins or {}:
+                self._loaded.pop(name, None)
+            self._plugins = None
+            self._failed.clear()
+
+    def block(self, *names: str) -> None:
+        """Skip the plugins with these entry point or distribution names (like pytest's ``-p no:``)."""
+        with self._lock:
+            self._blocked.update(name.lower() for name in names)
+        self.refresh()
+
+    # -- listing -----------------------------------------------------------------------------
     def names(self) -> list[str]:
-        """Every provider name: built-ins, registered, then plugins. Imports nothing."""
+        """Every usable provider name: built-ins, registered, then plugins. Imports nothing."""
         names = list(self._targets)
-        names += [n for n in self._loaded if n not in self._targets]
-        names += [n for n in self._discover_plugins() if n not in names]
+        lowered = {name.lower() for name in names}
+        extra = list(self._registered) + [
+            name for name in self._discover_plugins() if name.lower() not in self._failed
+        ]
+        for name in extra:
+            if name.lower() not in lowered:
+                names.append(name)
+                lowered.add(name.lower())
         return names
 
     def is_plugin(self, name: str) -> bool:
-        return name in self._discover_plugins()
+        return self._plugin_name(name) is not None and self._canonical(name) not in self._registered
+
+    def plugins(self) -> list[PluginInfo]:
+        """The installed plugins that are used (not blocked, shadowed or failed); imports nothing."""
+        return [info for info, _ in self._discover_plugins().values() if info.name.lower() not in self._failed]
+
+    def origin(self, name: str) -> str:
+        """Where a provider comes from: ``"built-in"``, ``"registered"`` or ``"plugin <dist> <version>"``."""
+        canonical = self._canonical(name)
+        if canonical is None:
+            raise ProviderNotFoundError(f"no provider named {name!r}")
+        if canonical in self._registered:
+            return "registered"
+        if canonical in self._targets:
+            return "built-in"
+        return self._discover_plugins()[canonical][0].origin
 
     # -- lookup ------------------------------------------------------------------------------
-    def _canonical(self, name: str) -> str | None:
-        if name in self._loaded or name in self._targets or name in self._discover_plugins():
-            return name
+    def _plugin_name(self, name: str) -> str | None:
         lowered = name.lower()
-        for candidate in self.names():
+        for candidate in self._discover_plugins():
             if candidate.lower() == lowered:
                 return candidate
         return None
 
+    def _canonical(self, name: str) -> str | None:
+        if name in self._registered or name in self._targets:
+            return name
+        lowered = name.lower()
+        for table in (self._registered, self._targets):
+            for candidate in table:
+                if candidate.lower() == lowered:
+                    return candidate
+        return self._plugin_name(name)
+
     def get(self, name: str) -> type[BaseProvider]:
-        """The provider class called ``name`` (case-insensitive); imports its module."""
+        """The provider class called ``name`` (case-insensitive); imports its module.
+
+        Raises ProviderNotFoundError for an unknown name (suggesting close ones) and for a plugin
+        that failed to load (with the cause).
+        """
+        failure = self._failed.get(name.lower())
+        if failure is not None:
+            raise ProviderNotFoundError(failure)
         canonical = self._canonical(name)
         if canonical is None:
-            close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
-            close += [n for n in self.names() if name.lower() in n.lower() and n not in close]
-            hint = f"; did you mean {', '.join(close[:3])}?" if close else f"; known: {', '.join(self.names())}"
-            raise ProviderNotFoundError(f"no provider named {name!r}{hint}")
+            raise ProviderNotFoundError(f"no provider named {name!r}{self._suggest(name)}")
+        if canonical in self._registered:
+            return self._registered[canonical]
         cached = self._loaded.get(canonical)
         if cached is not None:
             return cached
@@ -147,33 +274,48 @@ class ProviderRegistry:
             self._loaded[canonical] = provider
             return provider
 
+    def _suggest(self, name: str) -> str:
+        names = self.names()
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        close += [n for n in names if name.lower() in n.lower() and n not in close]
+        return f"; did you mean {', '.join(close[:3])}?" if close else f"; known: {', '.join(names)}"
+
     def _load_plugin(self, name: str) -> type[BaseProvider]:
-        ep = self._discover_plugins()[name]
+        info, ep = self._discover_plugins()[name]
+        where = f"g4f plugin provider {name!r} ({info.target}, {info.origin})"
         try:
             provider = ep.load()
         except Exception as exc:
-            message = f"g4f plugin provider {name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}"
-            if name not in self._failed:
-                self._failed[name] = message
-                warnings.warn(message, PluginWarning, stacklevel=3)
-            raise ProviderNotFoundError(message) from exc
+            self._fail(name, f"{where} failed to load: {type(exc).__name__}: {exc}", exc)
         if not (isinstance(provider, type) and issubclass(provider, BaseProvider)):
-            message = f"g4f plugin provider {name!r} ({ep.value}) is not a provider class"
-            if name not in self._failed:
-                self._failed[name] = message
-                warnings.warn(message, PluginWarning, stacklevel=3)
-            raise ProviderNotFoundError(message)
+            self._fail(name, f"{where} is not a provider class: it is {type(provider).__name__} {provider!r}")
         return provider
 
+    def _fail(self, name: str, message: str, cause: BaseException | None = None) -> Any:
+        self._failed[name.lower()] = message
+        _warn(message)
+        raise ProviderNotFoundError(message) from cause
+
     def register(self, provider: type[BaseProvider], name: str | None = None) -> None:
-        """Make ``provider`` available by ``name`` (default: its class name)."""
+        """Make ``provider`` available by ``name`` (default: its class name); it wins over a
+        built-in or plugin of the same name."""
+        name = name or provider.get_name()
         with self._lock:
-            self._loaded[name or provider.get_name()] = provider
+            for other in [n for n in self._registered if n.lower() == name.lower()]:
+                del self._registered[other]
+            self._registered[name] = provider
+            self._failed.pop(name.lower(), None)
+
+    def unregister(self, name: str) -> None:
+        """Undo :meth:`register`; the built-in or plugin of that name (if any) is used again."""
+        with self._lock:
+            for other in [n for n in self._registered if n.lower() == name.lower()]:
+                del self._registered[other]
 
     # -- iteration ---------------------------------------------------------------------------
-    def providers(self) -> Iterator[type[BaseProvider]]:
-        """Every provider class that loads; one that fails is skipped (plugins warn once)."""
-        for name in self.names():
+    def providers(self, names: Iterable[str] | None = None) -> Iterator[type[BaseProvider]]:
+        """Every provider class that loads (imports each); one that fails is skipped (plugins warn once)."""
+        for name in self.names() if names is None else names:
             try:
                 yield self.get(name)
             except ProviderNotFoundError:
@@ -195,14 +337,17 @@ registry = ProviderRegistry()
 
 
 def get_provider(name: str) -> type[BaseProvider]:
+    """The provider class called ``name``: a built-in, a registered provider or a plugin."""
     return registry.get(name)
 
 
 def list_providers() -> list[str]:
+    """Every provider name, without importing any provider."""
     return registry.names()
 
 
 def providers_for_model(model: str) -> list[type[BaseProvider]]:
+    """The providers that list ``model`` (imports every provider)."""
     return registry.for_model(model)
 
 

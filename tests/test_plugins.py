@@ -1,0 +1,298 @@
+"""Plugin providers found through the ``g4f.providers`` entry point group.
+
+Every plugin here is a real distribution: a ``*.dist-info`` folder with ``METADATA`` and
+``entry_points.txt`` in a directory put on ``sys.path``, read by the real ``importlib.metadata``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+import g4f
+import g4f.Provider
+from g4f.errors import ProviderNotFoundError
+from g4f.providers.registry import (
+    BUILTIN_PROVIDERS,
+    PluginWarning,
+    ProviderRegistry,
+    get_provider,
+    list_providers,
+    register_provider,
+    registry,
+)
+from g4f.providers.types import BaseProvider
+
+ECHO_SOURCE = """
+from g4f.providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
+
+class {cls}(AsyncGeneratorProvider, ProviderModelMixin):
+    label = "{cls} plugin"
+    working = True
+    default_model = "{model}"
+    models = ["{model}"]
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, stream=True, **kwargs):
+        yield "{cls} says: "
+        yield messages[-1]["content"]
+"""
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+class Site:
+    """A directory on sys.path where tests install real distributions."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.modules: list[str] = []
+
+    def module(self, name: str, source: str) -> None:
+        (self.root / f"{name}.py").write_text(textwrap.dedent(source))
+        self.modules.append(name)
+
+    def echo_module(self, name: str, cls: str, model: str = "echo-model") -> None:
+        self.module(name, ECHO_SOURCE.format(cls=cls, model=model))
+
+    def distribution(self, name: str, entry_points: dict[str, str], version: str = "1.0") -> Path:
+        info = self.root / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        lines = "".join(f"{ep} = {target}\n" for ep, target in entry_points.items())
+        (info / "entry_points.txt").write_text(f"[g4f.providers]\n{lines}")
+        return info
+
+
+def _forget(names: list[str]) -> None:
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """An empty site directory first on sys.path; the global registry reads plugins afresh."""
+    root = tmp_path / "site"
+    root.mkdir()
+    monkeypatch.syspath_prepend(str(root))
+    for name in ("G4F_DISABLE_PLUGIN_AUTOLOAD", "G4F_BLOCKED_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    site = Site(root)
+    provider_globals = set(vars(g4f.Provider))
+    registry.refresh()
+    yield site
+    monkeypatch.undo()
+    registry.refresh()
+    _forget(site.modules)
+    for name in set(vars(g4f.Provider)) - provider_globals:
+        delattr(g4f.Provider, name)
+
+
+def test_listing_names_imports_no_plugin_module(site):
+    site.echo_module("acme_echo", "AcmeEcho")
+    site.distribution("g4f-acme", {"AcmeEcho": "acme_echo:AcmeEcho"}, version="2.3.1")
+
+    assert "AcmeEcho" in list_providers()
+    assert [p.name for p in registry.plugins() if p.name == "AcmeEcho"] == ["AcmeEcho"]
+    assert "AcmeEcho" in dir(g4f.Provider)
+    assert "acme_echo" not in sys.modules
+
+    provider = get_provider("acmeecho")  # names compare case-insensitively
+    assert "acme_echo" in sys.modules
+    assert provider.__name__ == "AcmeEcho" and issubclass(provider, BaseProvider)
+    assert registry.origin("AcmeEcho") == "plugin g4f-acme 2.3.1"
+    assert registry.is_plugin("AcmeEcho")
+
+
+async def test_a_plugin_answers_through_every_door(site):
+    site.echo_module("acme_doors", "AcmeDoors")
+    site.distribution("g4f-acme-doors", {"AcmeDoors": "acme_doors:AcmeDoors"})
+
+    answer = await g4f.ChatCompletion.create_async("echo-model", MESSAGES, provider="AcmeDoors")
+    assert answer == "AcmeDoors says: hi"
+    assert g4f.Provider.AcmeDoors is get_provider("AcmeDoors")
+    from g4f.Provider import AcmeDoors
+
+    assert await AcmeDoors.create_async("echo-model", MESSAGES) == "AcmeDoors says: hi"
+
+
+def test_listing_in_a_fresh_process_imports_neither_plugins_nor_http_libraries(site):
+    site.echo_module("acme_fresh", "AcmeFresh")
+    site.distribution("g4f-acme-fresh", {"AcmeFresh": "acme_fresh:AcmeFresh"})
+    code = textwrap.dedent("""
+        import sys
+        from g4f.providers.registry import list_providers
+        names = list_providers()
+        assert "AcmeFresh" in names, names
+        loaded = [m for m in ("acme_fresh", "aiohttp", "curl_cffi", "g4f.Provider.needs_auth.Groq")
+                  if m in sys.modules]
+        assert not loaded, loaded
+        print("ok")
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.root), *sys.path])}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_a_broken_plugin_warns_once_naming_it_and_the_rest_works(site):
+    site.module("acme_broken", "import acme_dependency_that_is_not_installed\n")
+    site.echo_module("acme_fine", "AcmeFine")
+    site.distribution("g4f-acme-broken", {"AcmeBroken": "acme_broken:AcmeBroken"}, version="0.9")
+    site.distribution("g4f-acme-fine", {"AcmeFine": "acme_fine:AcmeFine"})
+
+    assert "AcmeBroken" in list_providers()  # listing imports nothing, so it cannot know yet
+    with pytest.warns(PluginWarning) as caught:
+        loaded = {p.__name__ for p in registry.providers(["AcmeBroken", "AcmeFine"])}
+    assert loaded == {"AcmeFine"}
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "'AcmeBroken'" in message and "g4f-acme-broken 0.9" in message
+    assert "ModuleNotFoundError" in message and "acme_dependency_that_is_not_installed" in message
+    assert caught[0].filename == __file__  # points at the caller, not at g4f's internals
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a second report would raise here
+        assert {p.__name__ for p in registry.providers(["AcmeBroken", "AcmeFine"])} == {"AcmeFine"}
+        with pytest.raises(ProviderNotFoundError, match="acme_dependency_that_is_not_installed"):
+            get_provider("AcmeBroken")
+        assert "AcmeBroken" not in list_providers()
+        assert "AcmeBroken" not in [p.name for p in registry.plugins()]
+
+
+def test_a_plugin_that_raises_while_importing_is_reported_with_the_cause(site):
+    site.module("acme_raises", "raise RuntimeError('config file missing')\n")
+    site.distribution("g4f-acme-raises", {"AcmeRaises": "acme_raises:AcmeRaises"})
+
+    with pytest.warns(PluginWarning, match=r"'AcmeRaises'.*RuntimeError: config file missing"):
+        with pytest.raises(ProviderNotFoundError, match="config file missing") as info:
+            get_provider("AcmeRaises")
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_an_entry_point_that_is_not_a_provider_class_is_refused(site):
+    site.module("acme_notaclass", "def AcmeFunction():\n    return 'not a provider'\n")
+    site.distribution("g4f-acme-notaclass", {"AcmeFunction": "acme_notaclass:AcmeFunction"})
+
+    with pytest.warns(PluginWarning, match="'AcmeFunction'.*is not a provider class"):
+        with pytest.raises(ProviderNotFoundError, match="not a provider class"):
+            get_provider("AcmeFunction")
+
+
+def test_a_plugin_cannot_shadow_a_builtin_and_a_warning_says_so(site):
+    site.echo_module("acme_groq", "Groq")
+    site.distribution("g4f-fake-groq", {"groq": "acme_groq:Groq"})
+
+    with pytest.warns(PluginWarning, match=r"'groq'.*g4f-fake-groq.*ignored.*built-in provider 'Groq'"):
+        names = list_providers()
+    assert [n for n in names if n.lower() == "groq"] == ["Groq"]
+    assert registry.origin("groq") == "built-in"
+    assert not registry.is_plugin("Groq")
+    assert "acme_groq" not in sys.modules
+
+
+def test_of_two_plugins_with_one_name_the_first_on_sys_path_wins(site, tmp_path, monkeypatch):
+    later = Site(tmp_path / "later-site")
+    later.root.mkdir()
+    monkeypatch.syspath_prepend(str(site.root))  # site.root stays first
+    sys.path.insert(sys.path.index(str(site.root)) + 1, str(later.root))
+    site.echo_module("acme_first", "AcmeTwin")
+    site.distribution("g4f-first", {"AcmeTwin": "acme_first:AcmeTwin"})
+    later.echo_module("acme_second", "AcmeTwin")
+    later.distribution("g4f-second", {"AcmeTwin": "acme_second:AcmeTwin"})
+    registry.refresh()
+    try:
+        with pytest.warns(PluginWarning, match=r"g4f-second.*ignored.*g4f-first.*first on sys.path"):
+            assert registry.origin("AcmeTwin") == "plugin g4f-first 1.0"
+        assert get_provider("AcmeTwin").__module__ == "acme_first"
+    finally:
+        sys.path.remove(str(later.root))
+        _forget(later.modules)
+
+
+def test_autoload_can_be_disabled(site, monkeypatch):
+    site.echo_module("acme_disabled", "AcmeDisabled")
+    site.distribution("g4f-acme-disabled", {"AcmeDisabled": "acme_disabled:AcmeDisabled"})
+    monkeypatch.setenv("G4F_DISABLE_PLUGIN_AUTOLOAD", "1")
+    registry.refresh()
+
+    assert registry.plugins() == []
+    assert list_providers() == list(BUILTIN_PROVIDERS)
+    with pytest.raises(ProviderNotFoundError, match="AcmeDisabled"):
+        get_provider("AcmeDisabled")
+
+
+def test_blocked_plugins_are_skipped_by_entry_point_or_distribution_name(site, monkeypatch):
+    site.echo_module("acme_blocked", "AcmeBlocked")
+    site.echo_module("acme_dist_blocked", "AcmeDistBlocked")
+    site.echo_module("acme_allowed", "AcmeAllowed")
+    site.distribution("g4f-acme-blocked", {"AcmeBlocked": "acme_blocked:AcmeBlocked"})
+    site.distribution("g4f-acme-dist", {"AcmeDistBlocked": "acme_dist_blocked:AcmeDistBlocked"})
+    site.distribution("g4f-acme-allowed", {"AcmeAllowed": "acme_allowed:AcmeAllowed"})
+    monkeypatch.setenv("G4F_BLOCKED_PLUGINS", " acmeblocked , G4F-ACME-DIST")
+    registry.refresh()
+
+    names = list_providers()
+    assert "AcmeAllowed" in names
+    assert "AcmeBlocked" not in names and "AcmeDistBlocked" not in names
+    with pytest.raises(ProviderNotFoundError):
+        get_provider("AcmeBlocked")
+
+
+def test_block_from_code_like_pytest_no_option(site):
+    site.echo_module("acme_codeblock", "AcmeCodeBlock")
+    site.distribution("g4f-acme-codeblock", {"AcmeCodeBlock": "acme_codeblock:AcmeCodeBlock"})
+    local = ProviderRegistry(builtins={})
+    assert "AcmeCodeBlock" in local.names()
+
+    local.block("AcmeCodeBlock")
+    assert "AcmeCodeBlock" not in local.names()
+    assert "acme_codeblock" not in sys.modules
+
+
+def test_a_provider_registered_in_code_wins_over_a_plugin(site):
+    site.echo_module("acme_override", "AcmeOverride")
+    site.distribution("g4f-acme-override", {"AcmeOverride": "acme_override:AcmeOverride"})
+
+    class AcmeOverride(BaseProvider):
+        working = True
+
+    register_provider(AcmeOverride)
+    try:
+        assert get_provider("acmeoverride") is AcmeOverride
+        assert registry.origin("AcmeOverride") == "registered"
+        assert list_providers().count("AcmeOverride") == 1
+        assert "acme_override" not in sys.modules
+    finally:
+        registry.unregister("AcmeOverride")
+    assert get_provider("AcmeOverride").__module__ == "acme_override"
+
+
+def test_unknown_names_suggest_close_ones(site):
+    site.echo_module("acme_suggest", "AcmeSuggest")
+    site.distribution("g4f-acme-suggest", {"AcmeSuggest": "acme_suggest:AcmeSuggest"})
+    with pytest.raises(ProviderNotFoundError, match="did you mean AcmeSuggest"):
+        get_provider("AcmeSugest")
+
+
+def test_refresh_finds_a_plugin_installed_after_the_first_listing(site):
+    before = list_providers()
+    assert "AcmeLate" not in before
+    site.echo_module("acme_late", "AcmeLate")
+    site.distribution("g4f-acme-late", {"AcmeLate": "acme_late:AcmeLate"})
+    assert "AcmeLate" not in list_providers()  # discovery is read once ...
+    registry.refresh()  # ... until asked again
+    assert "AcmeLate" in list_providers()
+
+
+def test_providers_for_a_model_include_plugins(site):
+    site.echo_module("acme_model", "AcmeModel", model="acme-only-model")
+    site.distribution("g4f-acme-model", {"AcmeModel": "acme_model:AcmeModel"})
+    local = ProviderRegistry(builtins={})
+    assert [p.__name__ for p in local.for_model("acme-only-model")] == ["AcmeModel"]
