@@ -136,7 +136,9 @@ def test_listing_in_a_fresh_process_imports_neither_plugins_nor_http_libraries(s
         print("ok")
     """)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.root), *sys.path])}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -170,9 +172,11 @@ def test_a_plugin_that_raises_while_importing_is_reported_with_the_cause(site):
     site.module("acme_raises", "raise RuntimeError('config file missing')\n")
     site.distribution("g4f-acme-raises", {"AcmeRaises": "acme_raises:AcmeRaises"})
 
-    with pytest.warns(PluginWarning, match=r"'AcmeRaises'.*RuntimeError: config file missing"):
-        with pytest.raises(ProviderNotFoundError, match="config file missing") as info:
-            get_provider("AcmeRaises")
+    with (
+        pytest.warns(PluginWarning, match=r"'AcmeRaises'.*RuntimeError: config file missing"),
+        pytest.raises(ProviderNotFoundError, match="config file missing") as info,
+    ):
+        get_provider("AcmeRaises")
     assert isinstance(info.value.__cause__, RuntimeError)
 
 
@@ -180,9 +184,11 @@ def test_an_entry_point_that_is_not_a_provider_class_is_refused(site):
     site.module("acme_notaclass", "def AcmeFunction():\n    return 'not a provider'\n")
     site.distribution("g4f-acme-notaclass", {"AcmeFunction": "acme_notaclass:AcmeFunction"})
 
-    with pytest.warns(PluginWarning, match="'AcmeFunction'.*is not a provider class"):
-        with pytest.raises(ProviderNotFoundError, match="not a provider class"):
-            get_provider("AcmeFunction")
+    with (
+        pytest.warns(PluginWarning, match="'AcmeFunction'.*is not a provider class"),
+        pytest.raises(ProviderNotFoundError, match="not a provider class"),
+    ):
+        get_provider("AcmeFunction")
 
 
 def test_a_plugin_cannot_shadow_a_builtin_and_a_warning_says_so(site):

@@ -42,18 +42,18 @@ from ..errors import ProviderNotFoundError
 from .types import BaseProvider
 
 __all__ = [
-    "BUILTIN_PROVIDERS",
-    "ENTRY_POINT_GROUP",
-    "DISABLE_AUTOLOAD_ENV",
     "BLOCKED_PLUGINS_ENV",
+    "BUILTIN_PROVIDERS",
+    "DISABLE_AUTOLOAD_ENV",
+    "ENTRY_POINT_GROUP",
     "PluginInfo",
     "PluginWarning",
     "ProviderRegistry",
-    "registry",
     "get_provider",
     "list_providers",
     "providers_for_model",
     "register_provider",
+    "registry",
 ]
 
 logger = logging.getLogger("g4f")
@@ -285,7 +285,7 @@ class ProviderRegistry:
         where = f"g4f plugin provider {name!r} ({info.target}, {info.origin})"
         try:
             provider = ep.load()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  a third-party import may raise anything
             self._fail(name, f"{where} failed to load: {type(exc).__name__}: {exc}", exc)
         if not (isinstance(provider, type) and issubclass(provider, BaseProvider)):
             self._fail(name, f"{where} is not a provider class: it is {type(provider).__name__} {provider!r}")
