@@ -42,8 +42,18 @@ def auth_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700 if needed; tighten it if it is wider."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create ``path`` (and missing parents) with mode 0700 if needed; tighten it if it is wider.
+
+    Parents that already exist are left alone (``~/.config`` is not g4f's); the ones created
+    here get 0700 too, so the config folder itself is private, not only the folder of the file.
+    """
+    missing = []
+    current = path
+    while not current.exists() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     if os.name == "posix":
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:

@@ -9,7 +9,7 @@
     ├── ResponseStatusError           any other HTTP error status; carries ``status``
     │   ├── BadRequestError           HTTP 400/413/422: the request was refused as invalid
     │   ├── PaymentRequiredError      HTTP 402
-    │   └── RateLimitError            HTTP 429; carries ``retry_after`` seconds
+    │   └── RateLimitError            HTTP 429 (and Groq's 498 "over capacity"); carries ``retry_after``
     ├── ResponseError                 malformed or cut-short upstream data
     ├── NetworkError                  the connection failed or was reset (also a ConnectionError)
     ├── TimeoutError                  connect or read timeout, stalled stream (also builtins.TimeoutError)
@@ -113,7 +113,7 @@ class PaymentRequiredError(ResponseStatusError):
 
 
 class RateLimitError(ResponseStatusError):
-    """Raised when the upstream rate-limits the caller (HTTP 429).
+    """Raised when the upstream rate-limits the caller (HTTP 429) or is over capacity (Groq's 498).
 
     ``retry_after`` is the number of seconds the upstream asked to wait, or None.
     """

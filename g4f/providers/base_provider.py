@@ -199,8 +199,13 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         return cls.auth_cache().exists()
 
     @classmethod
-    async def authenticate(cls, **kwargs: Any) -> AsyncIterator[Any]:
-        """Run ``on_auth_async``: pass its events on, save and yield its AuthResult last."""
+    def explicit_credentials(cls, kwargs: dict[str, Any]) -> bool:
+        """Whether the caller passed credentials (``cookies=``, ``api_key=``): they win over the cache."""
+        return bool(kwargs.get("cookies") or kwargs.get("api_key"))
+
+    @classmethod
+    async def authenticate(cls, save: bool = True, **kwargs: Any) -> AsyncIterator[Any]:
+        """Run ``on_auth_async``: pass its events on, save (``save=True``) and yield its AuthResult last."""
         auth_result: AuthResult | None = None
         async for item in cls.on_auth_async(**kwargs):
             if isinstance(item, AuthResult):
@@ -210,19 +215,21 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         if auth_result is None:
             raise MissingAuthError(f"authentication gave no credentials; {cls.credential_hint()}",
                                    provider=cls.get_name())
-        cls.auth_cache().save(auth_result)
+        if save:
+            cls.auth_cache().save(auth_result)
         yield auth_result
 
     @classmethod
     async def create_async_generator(  # type: ignore[override]
         cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
     ) -> AsyncResult:
-        explicit = bool(kwargs.get("cookies") or kwargs.get("api_key"))
+        # Credentials passed by the caller are used as they are and never written to disk.
+        explicit = cls.explicit_credentials(kwargs)
         cache = cls.auth_cache()
         auth_result = None if explicit else cache.load()
         from_cache = auth_result is not None
         if auth_result is None:
-            async for item in cls.authenticate(**kwargs):
+            async for item in cls.authenticate(save=not explicit, **kwargs):
                 if isinstance(item, AuthResult):
                     auth_result = item
                 else:
@@ -230,25 +237,30 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         assert auth_result is not None
         started = False
         try:
-            async for chunk in cls.create_authed(model, messages, auth_result, stream=stream, **kwargs):
-                started = True
-                yield chunk
-        except MissingAuthError:
-            if not from_cache or started:
-                raise
-            logger.info("%s: cached credentials were rejected; logging in again", cls.get_name())
-            cache.invalidate()
-            auth_result = None
-            async for item in cls.authenticate(**kwargs):
-                if isinstance(item, AuthResult):
-                    auth_result = item
-                else:
-                    yield item
-            assert auth_result is not None
-            async for chunk in cls.create_authed(model, messages, auth_result, stream=stream, **kwargs):
-                yield chunk
-        if auth_result.dirty:
-            cache.save(auth_result)
+            try:
+                async for chunk in cls.create_authed(model, messages, auth_result, stream=stream, **kwargs):
+                    started = True
+                    yield chunk
+            except MissingAuthError:
+                if not from_cache or started:
+                    raise
+                # The cached credentials expired: forget them and log in once more (only once).
+                logger.info("%s: cached credentials were rejected; logging in again", cls.get_name())
+                cache.invalidate()
+                auth_result = None
+                async for item in cls.authenticate(**kwargs):
+                    if isinstance(item, AuthResult):
+                        auth_result = item
+                    else:
+                        yield item
+                assert auth_result is not None
+                async for chunk in cls.create_authed(model, messages, auth_result, stream=stream, **kwargs):
+                    yield chunk
+        finally:
+            # Cookies the upstream rotated (AuthResult.update_cookies) are kept even when the
+            # answer failed or the caller stopped reading: the old ones may no longer work.
+            if auth_result is not None and auth_result.dirty and not explicit:
+                cache.save(auth_result)
 
 
 # Re-exported for providers that ask for it by gpt4free's name.

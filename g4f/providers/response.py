@@ -64,6 +64,17 @@ def _fields(cls: type) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _extra_attribute(event: Any, name: str) -> Any:
+    # Extra fields read as attributes. Careful: copy and pickle look up dunder methods on an
+    # instance whose slots are not set yet, so neither may reach ``self.extra`` then.
+    if not name.startswith("__"):
+        try:
+            return object.__getattribute__(event, "extra")[name]
+        except (AttributeError, KeyError):
+            pass
+    raise AttributeError(f"{type(event).__name__!r} object has no attribute {name!r}")
+
+
 class Reasoning(ResponseType):
     """Thinking text (``token``) or a thinking status line (``status``), kept apart from the answer."""
 
@@ -107,10 +118,7 @@ class Usage(ResponseType):
         self.extra = extra
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self.extra[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        return _extra_attribute(self, name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,10 +250,7 @@ class AuthResult(ResponseType):
                 register_secret(value)
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self.extra[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        return _extra_attribute(self, name)
 
     def update_cookies(self, cookies: Mapping[str, str]) -> None:
         """Take cookies the server rotated (Set-Cookie); marks the result to be saved again."""

@@ -32,13 +32,17 @@ def _connector() -> aiohttp.TCPConnector:
     return aiohttp.TCPConnector(limit=limit, limit_per_host=0, ttl_dns_cache=300)
 
 
-async def _keeper(session: aiohttp.ClientSession) -> AsyncIterator[None]:
+async def _keeper(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> AsyncIterator[None]:
     # An async generator registered with the loop: when the loop shuts down its async generators,
-    # this one is closed and closes the session with it.
+    # this one is closed and closes the session with it (and forgets it: a closed session still
+    # refers to its loop, which would keep every finished loop of the sync API alive).
     try:
         yield
         await asyncio.Event().wait()  # pragma: no cover - never resumed
     finally:
+        entry = _sessions.get(loop)
+        if entry is not None and entry[0] is session:
+            del _sessions[loop]
         await session.close()
 
 
@@ -54,7 +58,7 @@ async def get_session() -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(total=None, connect=DEFAULT_CONNECT_TIMEOUT, sock_read=DEFAULT_READ_TIMEOUT),
         trust_env=True,
     )
-    keeper = _keeper(session)
+    keeper = _keeper(loop, session)
     await keeper.__anext__()
     _sessions[loop] = (session, keeper)
     return session

@@ -30,7 +30,7 @@ class SSEDecoder:
     LF, CRLF or CR; comment lines (``:``) and ``id:``/``retry:`` are skipped.
     """
 
-    __slots__ = ("_buffer", "_data", "_event", "_max_size", "_provider")
+    __slots__ = ("_buffer", "_data", "_event", "_max_size", "_provider", "_skip_lf")
 
     def __init__(self, provider: str | None = None, max_size: int = MAX_EVENT_SIZE) -> None:
         self._buffer = b""
@@ -38,13 +38,19 @@ class SSEDecoder:
         self._event: str | None = None
         self._max_size = max_size
         self._provider = provider
+        # The previous read ended with CR: a LF opening this read is the second half of that CRLF.
+        self._skip_lf = False
 
     def feed(self, chunk: bytes) -> list[tuple[str | None, bytes]]:
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
         buffer = self._buffer + chunk if self._buffer else chunk
-        held_cr = b""
         if b"\r" in buffer:
-            if buffer.endswith(b"\r"):  # may be the first half of a CRLF: wait for the next read
-                buffer, held_cr = buffer[:-1], b"\r"
+            # A CR ends its line at once (a server may pause right after it); remember to drop
+            # the LF of a CRLF that was split between two reads.
+            self._skip_lf = buffer.endswith(b"\r")
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         events: list[tuple[str | None, bytes]] = []
         data = self._data
@@ -70,13 +76,13 @@ class SSEDecoder:
                 continue
             else:
                 self._field(line)
-                if line == b"data":
+                if line == b"data":  # a field without a colon has an empty value
                     data = b"" if data is None else data + b"\n"
         self._data = data
         rest = buffer[pos:]
         if len(rest) > self._max_size:
             self._too_large()
-        self._buffer = rest + held_cr
+        self._buffer = rest
         return events
 
     def _field(self, line: bytes) -> None:
@@ -97,7 +103,7 @@ class SSEDecoder:
         events = self.feed(b"\n") if self._buffer else []
         if self._data is not None:
             events.append((self._event, self._data))
-        self._buffer, self._data, self._event = b"", None, None
+        self._buffer, self._data, self._event, self._skip_lf = b"", None, None, False
         return events
 
 

@@ -97,8 +97,8 @@ def upstream_message(body: bytes | str) -> tuple[str, str | None]:
             return error, None
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     if "<html" in text[:1000].lower() or "<!doctype" in text[:100].lower():
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-        heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.I | re.S)
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.IGNORECASE | re.DOTALL)
         found = title or heading
         return (f"HTML error page: {excerpt(re.sub(r'<[^>]+>', '', found.group(1)))}"
                 if found else "HTML error page"), None
@@ -122,9 +122,14 @@ def error_for_status(
         return MissingAuthError(f"{text} (the API key or cookies were rejected)", provider=provider, status=status)
     if status == 402:
         return PaymentRequiredError(text, provider=provider, status=status)
-    if status == 429:
-        return RateLimitError(text, provider=provider, retry_after=parse_retry_after(headers))
+    if status in (429, 498):  # 498: Groq's "capacity exceeded, try again later"
+        retry_after = parse_retry_after(headers)
+        if retry_after is not None:
+            text = f"{text} (retry after {retry_after:.3g} s)"
+        return RateLimitError(text, provider=provider, status=status, retry_after=retry_after)
     if status == 404 and (code == "model_not_found" or "model" in message.lower()):
+        if model and model not in text:
+            text = f"{text} (model {model!r})"
         return ModelNotFoundError(text, provider=provider, status=status)
     if status in (400, 413, 422):
         return BadRequestError(text, provider=provider, status=status)
@@ -148,12 +153,17 @@ async def raise_for_status(response: Any, provider: str | None = None, model: st
 
 
 async def _read_limited(response: Any) -> bytes:
+    """Up to MAX_ERROR_BODY bytes of the error body, from either backend."""
+    from .streams import iter_bytes
+
+    parts: list[bytes] = []
+    size = 0
     try:
-        content = getattr(response, "content", None)
-        if content is not None and hasattr(content, "read"):  # aiohttp
-            return await content.read(MAX_ERROR_BODY)
-        if hasattr(response, "acontent"):  # curl_cffi, streamed
-            return (await response.acontent())[:MAX_ERROR_BODY]
-        return bytes(getattr(response, "content", b""))[:MAX_ERROR_BODY]
-    except Exception:  # an unreadable error body must not hide the status
-        return b""
+        async for chunk in iter_bytes(response):
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= MAX_ERROR_BODY:
+                break
+    except Exception:  # noqa: BLE001 - an unreadable error body must not hide the status
+        pass
+    return b"".join(parts)[:MAX_ERROR_BODY]

@@ -7,11 +7,12 @@ parsed once. A stream that ends before its terminator is an error, never a short
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ResponseError
 from .decoders import NDJSONDecoder, SSEDecoder, excerpt
 from .jsonlib import loads
+from .transport import map_transport_error
 
 __all__ = ["iter_bytes", "sse_stream", "ndjson_stream"]
 
@@ -52,21 +53,24 @@ async def sse_stream(
 ) -> AsyncIterator[Any]:
     """Yield the JSON payload of each server-sent event until ``data: [DONE]``.
 
-    Raises ResponseError for a payload that is not JSON, an ``event: error``, or (when
-    ``require_done``) a stream that ends without ``[DONE]``.
+    Raises ResponseError for a payload that is not JSON, an ``event: error``, a body cut short by
+    the transport, or (when ``require_done``) a stream that ends without ``[DONE]``.
     """
     decoder = SSEDecoder(provider)
     done = False
-    async for chunk in iter_bytes(response):
-        if done:
-            continue  # drain to EOF so the connection can be reused
-        for event, data in decoder.feed(chunk):
-            if event is not None and event == "error":
-                raise _event_error(data, provider)
-            if data == DONE:
-                done = True
-                break
-            yield _parse(data, provider)
+    try:
+        async for chunk in iter_bytes(response):
+            if done:
+                continue  # drain to EOF so the connection can be reused
+            for event, data in decoder.feed(chunk):
+                if event == "error":
+                    raise _event_error(data, provider)
+                if data == DONE:
+                    done = True
+                    break
+                yield _parse(data, provider)
+    except Exception as exc:
+        _reraise_mapped(exc, provider)
     if done:
         return
     for event, data in decoder.close():
@@ -84,10 +88,22 @@ async def ndjson_stream(response: Any, provider: str | None = None) -> AsyncIter
     """Yield each line of a newline-delimited JSON body, parsed.
 
     NDJSON has no terminator of its own; the caller decides whether the stream was complete.
+    A body cut short by the transport raises ResponseError.
     """
     decoder = NDJSONDecoder(provider)
-    async for chunk in iter_bytes(response):
-        for line in decoder.feed(chunk):
-            yield _parse(line, provider)
+    try:
+        async for chunk in iter_bytes(response):
+            for line in decoder.feed(chunk):
+                yield _parse(line, provider)
+    except Exception as exc:
+        _reraise_mapped(exc, provider)
     for line in decoder.close():
         yield _parse(line, provider)
+
+
+def _reraise_mapped(exc: Exception, provider: str | None) -> NoReturn:
+    # Read errors of either backend surface as g4f errors, whoever called the stream.
+    mapped = map_transport_error(exc, provider)
+    if mapped is None:
+        raise exc
+    raise mapped from exc

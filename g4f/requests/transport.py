@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from ..errors import G4FError, NetworkError, ResponseError, TimeoutError
@@ -18,39 +18,78 @@ __all__ = ["map_transport_errors", "map_transport_error"]
 
 # curl error codes: https://curl.se/libcurl/c/libcurl-errors.html
 _CURL_TIMEOUT = {28}
-_CURL_CUT_SHORT = {18, 92}  # partial file, HTTP/2 stream error
+_CURL_CUT_SHORT = {18, 56, 92}  # partial file, receive error (reset mid-body), HTTP/2 stream error
+_AIOHTTP_CUT_SHORT = ("ClientPayloadError", "TransferEncodingError", "ContentLengthError", "PayloadEncodingError")
+_CURL_CUT_SHORT_NAMES = ("IncompleteRead", "ChunkedEncodingError", "ContentDecodingError")
 
 
 def map_transport_error(exc: BaseException, provider: str | None = None) -> G4FError | None:
-    """The g4f error for a backend exception, or None if ``exc`` is not a transport error."""
+    """The g4f error for a backend exception, or None if ``exc`` is not a transport error.
+
+    The most specific error wins: a timeout is a :class:`TimeoutError` whichever backend raised
+    it, a body cut short is a :class:`ResponseError` (never a shorter answer), an HTTP error
+    status raised by the backend itself goes through :func:`error_for_status`, and every other
+    backend exception is a :class:`NetworkError`.
+    """
     if isinstance(exc, G4FError):
         return None
     module = type(exc).__module__
-    name = type(exc).__name__
     if isinstance(exc, (asyncio.TimeoutError, builtins.TimeoutError)):
-        return TimeoutError(f"timed out: {_detail(exc) or name}", provider=provider)
+        return TimeoutError(f"timed out: {_detail(exc)}", provider=provider)
     if module.startswith("aiohttp"):
-        if name in ("ClientPayloadError", "TransferEncodingError", "ContentLengthError"):
-            return ResponseError(f"the stream was cut short: {_detail(exc)}", provider=provider)
-        if name == "ServerDisconnectedError":
-            return NetworkError("the server closed the connection", provider=provider)
-        if name in ("InvalidURL", "InvalidUrlClientError", "NonHttpUrlClientError"):
-            return NetworkError(f"invalid URL: {_detail(exc)}", provider=provider)
-        return NetworkError(f"{name}: {_detail(exc)}", provider=provider)
+        return _map_aiohttp(exc, provider)
     if module.startswith("curl_cffi"):
-        code = getattr(exc, "code", None)
-        if code in _CURL_TIMEOUT:
-            return TimeoutError(f"timed out: {_detail(exc)}", provider=provider)
-        if code in _CURL_CUT_SHORT:
-            return ResponseError(f"the stream was cut short: {_detail(exc)}", provider=provider)
-        return NetworkError(f"{name}: {_detail(exc)}", provider=provider)
+        return _map_curl(exc, provider)
     if isinstance(exc, builtins.ConnectionError):
-        return NetworkError(f"{name}: {_detail(exc)}", provider=provider)
+        return NetworkError(_detail(exc), provider=provider)
     return None
 
 
+def _map_aiohttp(exc: BaseException, provider: str | None) -> G4FError:
+    names = {klass.__name__ for klass in type(exc).__mro__}
+    if names & set(_AIOHTTP_CUT_SHORT):
+        return ResponseError(f"the stream was cut short: {_detail(exc)}", provider=provider)
+    if "ClientResponseError" in names and isinstance(getattr(exc, "status", None), int):
+        if "ContentTypeError" in names:
+            return ResponseError(f"unexpected content type: {_detail(exc)}", provider=provider)
+        if exc.status >= 400:  # type: ignore[attr-defined]
+            return _status_error(exc, exc.status, getattr(exc, "headers", None), provider)  # type: ignore[attr-defined]
+    if "ServerDisconnectedError" in names:
+        return NetworkError("the server closed the connection", provider=provider)
+    if names & {"InvalidURL", "NonHttpUrlClientError"}:
+        return NetworkError(f"invalid URL: {_detail(exc)}", provider=provider)
+    return NetworkError(_detail(exc), provider=provider)
+
+
+def _map_curl(exc: BaseException, provider: str | None) -> G4FError:
+    names = {klass.__name__ for klass in type(exc).__mro__}
+    code = getattr(exc, "code", None)
+    if code in _CURL_TIMEOUT or "Timeout" in names:
+        return TimeoutError(f"timed out: {_detail(exc)}", provider=provider)
+    if code in _CURL_CUT_SHORT or names & set(_CURL_CUT_SHORT_NAMES):
+        return ResponseError(f"the stream was cut short: {_detail(exc)}", provider=provider)
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if "HTTPError" in names and isinstance(status, int) and status >= 400:
+        return _status_error(exc, status, getattr(response, "headers", None), provider)
+    return NetworkError(_detail(exc), provider=provider)
+
+
+def _status_error(exc: BaseException, status: int, headers: object, provider: str | None) -> G4FError:
+    from .status import error_for_status
+
+    return error_for_status(status, headers if isinstance(headers, Mapping) else None, b"", provider=provider)
+
+
 def _detail(exc: BaseException) -> str:
-    text = str(exc)
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a half-built backend exception must not hide the real error
+        text = ""
+    if not text:
+        return name
+    text = f"{name}: {text}"
     return text if len(text) <= 300 else text[:300] + "..."
 
 
