@@ -1,10 +1,16 @@
 """The model catalogue: which models exist, what they are called and who serves them.
 
-A :class:`Model` row names a model, the organisation behind it and its best provider(s).
-``ModelUtils.convert`` maps every name and alias to its row. Users can add their own::
+A :class:`Model` row names a model, the organisation behind it, who serves it, its aliases, its
+context length and (where published) its API prices. ``ModelUtils.convert`` maps every name and
+alias to its row. Users can add their own::
 
     from g4f.models import Model, ModelUtils
     ModelUtils.register(Model("my-model", "me", best_provider=MyProvider))
+    g4f.ChatCompletion.create("my-model", messages)   # calls MyProvider
+
+A row with a ``best_provider`` is always answered by it. A row without one is answered by
+auto-selection (``AnyProvider``), which tries the row's ``providers`` first, then every other
+provider that lists the model, skipping those without credentials.
 
 Providers are referenced by name so that reading the catalogue imports none of them.
 """
@@ -22,8 +28,9 @@ __all__ = ["Model", "ModelUtils", "default"]
 class Model:
     """One model of the catalogue.
 
-    ``best_provider`` is a provider (class, instance or name), a list of them (tried in order),
-    or None (auto-selection among every provider that serves the model).
+    ``best_provider`` is a provider (class, instance or name) or a list of them (tried in order)
+    that always answers this model; None means auto-selection among the ``providers`` (names, in
+    order of preference) and every provider that lists the model.
     Prices are US dollars per million tokens.
     """
 
@@ -35,9 +42,32 @@ class Model:
     input_price: float | None = None
     output_price: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    providers: Sequence[str] = ()
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def names(self) -> list[str]:
+        """The name and every alias."""
+        return [self.name, *self.aliases]
+
+    def provider_names(self) -> list[str]:
+        """The providers named by the row (``best_provider`` entries first), without importing them."""
+        found: list[str] = []
+        best = self.best_provider
+        entries = best if isinstance(best, (list, tuple)) else [best] if best is not None else []
+        for entry in [*entries, *self.providers]:
+            name = entry if isinstance(entry, str) else getattr(entry, "__name__", None) or type(entry).__name__
+            if name not in found:
+                found.append(name)
+        return found
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """The price of a completion in US dollars, when both prices are known."""
+        if self.input_price is None or self.output_price is None:
+            return None
+        return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / 1_000_000
 
 
 class ModelUtils:
@@ -47,6 +77,7 @@ class ModelUtils:
 
     @classmethod
     def register(cls, model: Model) -> Model:
+        """Add (or replace) a row; its aliases are added unless another row already uses them."""
         cls.convert[model.name] = model
         for alias in model.aliases:
             cls.convert.setdefault(alias, model)
@@ -54,7 +85,19 @@ class ModelUtils:
 
     @classmethod
     def get(cls, name: str) -> Model | None:
-        return cls.convert.get(name)
+        """The row for a name or alias (exact, else case-insensitive), or None."""
+        model = cls.convert.get(name)
+        if model is None and name:
+            lowered = name.lower()
+            for key, candidate in cls.convert.items():
+                if key.lower() == lowered:
+                    return candidate
+        return model
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every name and alias the catalogue knows."""
+        return list(cls.convert)
 
 
 #: "No particular model": auto-selection picks each provider's default model.
@@ -67,10 +110,32 @@ _CATALOGUE = [
     Model("llama-3.1-8b-instant", "Meta", "Groq", ("llama-3.1-8b",), 131072, 0.05, 0.08),
     Model("mixtral-8x7b-32768", "Mistral", "Groq", ("mixtral-8x7b",), 32768, 0.24, 0.24),
     Model("gemma2-9b-it", "Google", "Groq", ("gemma-2-9b",), 8192, 0.20, 0.20),
-    # Grok web app
-    Model("grok-3", "xAI", ["Grok", "xAI"], (), 131072),
-    Model("grok-3-thinking", "xAI", "Grok", ("grok-3-r1",), 131072),
-    Model("grok-2", "xAI", ["Grok", "xAI"], (), 131072),
+    # Grok web app (grok.com, a logged-in account) and the xAI API: auto-selection tries both.
+    Model("grok-3", "xAI", providers=("Grok", "xAI"), context_length=131072, input_price=3.0, output_price=15.0),
+    Model("grok-3-thinking", "xAI", aliases=("grok-3-r1", "grok-3-reasoning"), providers=("Grok",),
+          context_length=131072),
+    Model("grok-2", "xAI", aliases=("grok-2-1212",), providers=("Grok", "xAI"), context_length=131072,
+          input_price=2.0, output_price=10.0),
+    Model("grok-3-mini", "xAI", providers=("xAI",), context_length=131072, input_price=0.30, output_price=0.50),
+    Model("grok-2-vision-1212", "xAI", aliases=("grok-2-vision",), providers=("xAI",), context_length=32768,
+          input_price=2.0, output_price=10.0),
+    # OpenAI API (and OpenRouter, which serves the same models under "openai/<name>")
+    Model("gpt-4o", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=128000,
+          input_price=2.50, output_price=10.00),
+    Model("gpt-4o-mini", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=128000,
+          input_price=0.15, output_price=0.60),
+    Model("gpt-4.1", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=1047576,
+          input_price=2.00, output_price=8.00),
+    Model("gpt-4.1-mini", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=1047576,
+          input_price=0.40, output_price=1.60),
+    Model("gpt-4.1-nano", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=1047576,
+          input_price=0.10, output_price=0.40),
+    Model("o1", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=200000,
+          input_price=15.00, output_price=60.00),
+    Model("o3-mini", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=200000,
+          input_price=1.10, output_price=4.40),
+    Model("o4-mini", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=200000,
+          input_price=1.10, output_price=4.40),
 ]
 for _model in _CATALOGUE:
     ModelUtils.register(_model)

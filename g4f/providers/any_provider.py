@@ -1,0 +1,203 @@
+"""Auto-selection: the user asks for a model, g4f picks the providers that can serve it.
+
+For a model name or alias, :class:`AnyProvider` gathers the candidates: the catalogue row's
+providers first (``g4f.models``), then every registered provider that lists the model (for no
+model at all: every provider, each with its default model). Before any network call it drops the
+providers marked not ``working`` and those lacking credentials (``has_credentials``: no key in the
+argument, environment or auth cache, no cookies), orders the rest by health (healthy first,
+those cooling down after failures last, rate-limited ones skipped until their ``retry-after``
+passed) and falls back in that order with :func:`~g4f.providers.retry_provider.run_fallback`.
+
+When nothing can be tried it says why, in one line the command line can print:
+:class:`~g4f.errors.MissingAuthError` naming what would enable each provider,
+:class:`~g4f.errors.RateLimitError` when all are rate limited, or
+:class:`~g4f.errors.ModelNotFoundError` when no provider serves the model.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..errors import MissingAuthError, ModelNotFoundError, ProviderNotFoundError, RateLimitError
+from ..typing import AsyncResult, Messages
+from .base_provider import AsyncGeneratorProvider
+from .health import ProviderHealth, health, provider_name
+from .registry import ProviderRegistry, registry
+from .retry_provider import Attempt, run_fallback
+
+__all__ = ["AnyProvider", "Selection", "missing_credentials_error"]
+
+logger = logging.getLogger("g4f")
+
+
+@dataclass
+class Selection:
+    """The outcome of choosing providers for one request.
+
+    ``attempts`` are tried in order; the other lists hold the providers left out, and why.
+    """
+
+    model: str
+    attempts: list[Attempt] = field(default_factory=list)
+    not_working: list[Any] = field(default_factory=list)
+    no_credentials: list[Any] = field(default_factory=list)
+    rate_limited: list[Any] = field(default_factory=list)
+
+    @property
+    def for_model(self) -> str:
+        return f" for model {self.model!r}" if self.model else ""
+
+
+class AnyProvider(AsyncGeneratorProvider):
+    """Auto-selection among every usable provider that serves the requested model.
+
+    ``registry`` and ``health`` are class attributes, so a subclass can select among its own
+    providers with its own health record.
+    """
+
+    label: ClassVar[str | None] = "Auto"
+    working: ClassVar[bool] = True
+    registry: ClassVar[ProviderRegistry] = registry
+    health: ClassVar[ProviderHealth] = health
+
+    @classmethod
+    def candidates(cls, model: str) -> list[Attempt]:
+        """Every provider that could serve ``model``, with the name to send it; no network call."""
+        from ..models import ModelUtils
+
+        row = ModelUtils.get(model) if model else None
+        names = [model, *row.names] if row else [model]
+        found: dict[Any, str] = {}
+        if row is not None:
+            for name in row.provider_names():
+                provider = cls._load(name)
+                if provider is not None and provider not in found:
+                    found[provider] = _model_for(provider, names, row.name)
+        for provider in cls.registry.providers():
+            if provider in found:
+                continue
+            if not model:
+                found[provider] = ""
+            elif any(_serves(provider, name) for name in names):
+                found[provider] = _model_for(provider, names, model)
+        if not found and model:
+            for provider in cls.registry.providers():
+                if getattr(provider, "accepts_unknown_models", False):
+                    found[provider] = model
+        return [Attempt(provider, name) for provider, name in found.items()]
+
+    @classmethod
+    def _load(cls, name: str) -> Any:
+        try:
+            return cls.registry.get(name)
+        except (ProviderNotFoundError, ImportError) as exc:
+            logger.debug("catalogue provider %s is not available: %s", name, exc)
+            return None
+
+    @classmethod
+    def select(cls, model: str, **kwargs: Any) -> Selection:
+        """Choose and order the providers to try for ``model``; raises when none can be tried."""
+        selection = Selection(model)
+        usable: list[Attempt] = []
+        candidates = cls.candidates(model)
+        for attempt in candidates:
+            provider = attempt.provider
+            if not getattr(provider, "working", False):
+                selection.not_working.append(provider)
+            elif not provider.has_credentials(**kwargs):
+                selection.no_credentials.append(provider)
+            else:
+                usable.append(attempt)
+        selection.attempts, limited = cls.health.order(usable)
+        selection.rate_limited = [attempt.provider for attempt in limited]
+        if not selection.attempts:
+            raise cls._nothing_to_try(selection, candidates)
+        return selection
+
+    @classmethod
+    def _nothing_to_try(cls, selection: Selection, candidates: Sequence[Attempt]) -> Exception:
+        if not candidates:
+            return ModelNotFoundError(f"no provider serves model {selection.model!r}{_did_you_mean(selection.model)}")
+        if selection.no_credentials:
+            return missing_credentials_error(selection.no_credentials, selection.for_model)
+        if selection.rate_limited:
+            waits = [cls.health.cooldown_remaining(p) for p in selection.rate_limited]
+            states = "; ".join(f"{provider_name(p)}: {cls.health.describe(p)}" for p in selection.rate_limited)
+            return RateLimitError(f"every provider{selection.for_model} is rate limited ({states})",
+                                  retry_after=min(waits))
+        names = ", ".join(provider_name(p) for p in selection.not_working)
+        return ModelNotFoundError(f"no working provider serves model {selection.model!r}: {names} not working")
+
+    @classmethod
+    def _skipped_errors(cls, selection: Selection) -> list[tuple[str, BaseException]]:
+        skipped: list[tuple[str, BaseException]] = []
+        for provider in selection.rate_limited:
+            name = provider_name(provider)
+            skipped.append((name, RateLimitError(f"skipped: {cls.health.describe(provider)}", provider=name,
+                                                 retry_after=cls.health.cooldown_remaining(provider))))
+        for provider in selection.no_credentials:
+            name = provider_name(provider)
+            skipped.append((name, MissingAuthError(f"skipped: {provider.credential_hint()}", provider=name)))
+        return skipped
+
+    @classmethod
+    async def create_async_generator(
+        cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
+    ) -> AsyncResult:
+        selection = cls.select(model or "", **kwargs)
+        logger.debug("auto-selection%s: %s", selection.for_model,
+                     ", ".join(provider_name(a.provider) for a in selection.attempts))
+        chunks = run_fallback(
+            selection.attempts, messages, stream, kwargs,
+            health=cls.health, skipped=cls._skipped_errors(selection), what=selection.for_model,
+        )
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+
+
+def missing_credentials_error(providers: Iterable[Any], for_model: str = "") -> MissingAuthError:
+    """One line naming, per provider, what would enable it (a variable to set, a login to run)."""
+    hints = {provider_name(p): p.credential_hint() for p in providers}
+    listed = "; ".join(f"{_label(p)}: {p.credential_hint()}" for p in providers)
+    error = MissingAuthError(f"no provider{for_model} has credentials. {listed}")
+    error.hints = hints  # type: ignore[attr-defined]
+    return error
+
+
+def _label(provider: Any) -> str:
+    get_label = getattr(provider, "get_label", None)
+    return str(get_label()) if get_label is not None else provider_name(provider)
+
+
+def _serves(provider: Any, model: str) -> bool:
+    serves = getattr(provider, "serves", None)
+    if serves is None:
+        return False
+    try:
+        return bool(serves(model))
+    except Exception as exc:  # noqa: BLE001 - a plugin's broken model list must not break selection for everyone
+        logger.warning("%s.serves(%r) failed: %s: %s", provider_name(provider), model, type(exc).__name__, exc)
+        return False
+
+
+def _model_for(provider: Any, names: Sequence[str], fallback: str) -> str:
+    """The first of the requested name and the row's names that the provider lists."""
+    for name in names:
+        if name and _serves(provider, name):
+            return name
+    return fallback
+
+
+def _did_you_mean(model: str) -> str:
+    from ..models import ModelUtils
+
+    close = difflib.get_close_matches(model, ModelUtils.names(), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
