@@ -64,6 +64,13 @@ class G4FError(Exception):
         self.provider = provider
         self.status = status
 
+    def __str__(self) -> str:
+        # Redacted again when shown: a secret may have been registered after the error was made.
+        return redact(super().__str__())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
     def __reduce__(self):  # keep errors picklable with their keyword-only fields
         return (_rebuild, (type(self), self.__dict__.copy()))
 

@@ -23,11 +23,20 @@ _lock = threading.Lock()
 _ordered: tuple[str, ...] = ()
 
 
+_SCHEMES = ("Bearer ", "Basic ", "Token ", "bearer ")
+
+
 def register_secret(value: object) -> None:
-    """Remember ``value`` so that it is masked wherever g4f prints text."""
+    """Remember ``value`` so that it is masked wherever g4f prints text.
+
+    For an ``Authorization`` value (``"Bearer <token>"``) the token alone is registered too: an
+    upstream that echoes the key quotes the token, not the header.
+    """
     global _ordered
     if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or value in _secrets:
         return
+    if value.startswith(_SCHEMES):
+        register_secret(value.split(" ", 1)[1].strip())
     with _lock:
         _secrets.add(value)
         # Longest first, so a secret that contains another is replaced whole.
@@ -35,6 +44,7 @@ def register_secret(value: object) -> None:
 
 
 def register_secrets(values: Iterable[object]) -> None:
+    """Register each of ``values`` (e.g. every value of a cookie dict)."""
     for value in values:
         register_secret(value)
 

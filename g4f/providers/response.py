@@ -246,8 +246,10 @@ class AuthResult(ResponseType):
         register_secrets(self.cookies.values())
         register_secret(api_key)
         for name, value in self.headers.items():
-            if name.lower() in ("authorization", "cookie", "x-api-key"):
+            if name.lower() in ("authorization", "cookie", "x-api-key", "api-key"):
                 register_secret(value)
+                if name.lower() == "cookie":  # "a=1; b=2": each value on its own
+                    register_secrets(part.partition("=")[2].strip() for part in value.split(";"))
 
     def __getattr__(self, name: str) -> Any:
         return _extra_attribute(self, name)

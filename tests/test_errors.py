@@ -1,0 +1,169 @@
+"""The error hierarchy: what callers catch, the fields they read, and messages free of secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import pickle
+
+import pytest
+
+from g4f import errors
+from g4f.errors import (
+    BadRequestError,
+    G4FError,
+    MissingAuthError,
+    MissingRequirementsError,
+    ModelNotFoundError,
+    NestAsyncioError,
+    NetworkError,
+    NoValidHarFileError,
+    PaymentRequiredError,
+    ProviderNotFoundError,
+    ProviderNotWorkingError,
+    RateLimitError,
+    ResponseError,
+    ResponseStatusError,
+    RetryProviderError,
+    TimeoutError,
+    VersionNotFoundError,
+)
+from g4f.secrets import register_secret
+
+SECRET = "sk-test-sentinel-0f9e8d7c6b5a"
+
+# (error, its parents besides G4FError) as drawn in errors.py's docstring and DESIGN.md.
+HIERARCHY = [
+    (MissingAuthError, ()),
+    (MissingRequirementsError, (ImportError,)),
+    (ModelNotFoundError, ()),
+    (ProviderNotFoundError, ()),
+    (ProviderNotWorkingError, ()),
+    (ResponseStatusError, ()),
+    (BadRequestError, (ResponseStatusError,)),
+    (PaymentRequiredError, (ResponseStatusError,)),
+    (RateLimitError, (ResponseStatusError,)),
+    (ResponseError, ()),
+    (NetworkError, (builtins.ConnectionError,)),
+    (TimeoutError, (builtins.TimeoutError, asyncio.TimeoutError)),
+    (NestAsyncioError, (RuntimeError,)),
+    (RetryProviderError, ()),
+    (NoValidHarFileError, ()),
+    (VersionNotFoundError, ()),
+]
+
+
+@pytest.mark.parametrize(("error", "parents"), HIERARCHY, ids=lambda value: getattr(value, "__name__", ""))
+def test_hierarchy(error, parents):
+    assert issubclass(error, G4FError)
+    for parent in parents:
+        assert issubclass(error, parent)
+    assert error.__doc__ and error.__doc__.startswith("Raised ")
+
+
+def test_every_error_is_in_the_hierarchy_and_the_docstring_tree():
+    exported = {name for name in errors.__all__ if name != "G4FError"}
+    assert exported == {error.__name__ for error, _ in HIERARCHY}
+    for name in exported:
+        assert f"── {name}" in errors.__doc__
+
+
+def test_status_errors_are_not_auth_errors():
+    # A caller catching MissingAuthError to re-login must not catch a 429 or a 500.
+    for error in (RateLimitError, BadRequestError, PaymentRequiredError, ResponseStatusError):
+        assert not issubclass(error, MissingAuthError)
+
+
+def test_g4f_timeout_is_caught_as_the_builtin_one():
+    with pytest.raises(builtins.TimeoutError):
+        raise TimeoutError("read timed out", provider="Groq")
+
+
+def test_fields():
+    error = RateLimitError("slow down", provider="Groq", retry_after=2.5)
+    assert (error.provider, error.status, error.retry_after) == ("Groq", 429, 2.5)
+    assert RateLimitError("x").retry_after is None
+    error = ResponseStatusError("bad gateway", provider="Groq", status=502)
+    assert (error.provider, error.status) == ("Groq", 502)
+    assert MissingAuthError("no key").provider is None
+    assert MissingAuthError("bad key", provider="Grok", status=403).status == 403
+
+
+def test_message_names_the_provider_once():
+    error = MissingAuthError("HTTP 401: invalid key", provider="Groq")
+    assert str(error) == "Groq: HTTP 401: invalid key"
+    assert str(MissingAuthError(str(error), provider="Groq")) == "Groq: HTTP 401: invalid key"
+    assert str(ProviderNotWorkingError(provider="Grok")) == "Grok"
+
+
+def test_retry_provider_error_lists_each_provider():
+    error = RetryProviderError(
+        "every provider failed",
+        {"Groq": RateLimitError("Groq: too many requests", provider="Groq"), "Grok": MissingAuthError("no sso")},
+    )
+    text = str(error)
+    assert "every provider failed" in text
+    assert "Groq: RateLimitError: too many requests" in text
+    assert "Grok: MissingAuthError: no sso" in text
+    assert list(error.exceptions) == ["Groq", "Grok"]
+    assert isinstance(error.exceptions["Groq"], RateLimitError)
+
+
+def test_secrets_never_in_str_or_repr():
+    register_secret(SECRET)
+    cases = [
+        MissingAuthError(f"Incorrect API key provided: {SECRET}", provider="Groq", status=401),
+        RateLimitError(f"key {SECRET} is rate limited", provider="Groq", retry_after=1),
+        ResponseError(f"bad line: {{'api_key': '{SECRET}'}}"),
+        RetryProviderError("all failed", [("Groq", MissingAuthError(f"bad key {SECRET}"))]),
+    ]
+    for error in cases:
+        assert SECRET not in str(error)
+        assert SECRET not in repr(error)
+        assert SECRET not in error.message
+        assert "***" in str(error)
+
+
+def test_secret_containing_another_is_masked_whole():
+    register_secret("cookie-abcdef")
+    register_secret("cookie-abcdef-longer-value")
+    assert str(G4FError("got cookie-abcdef-longer-value")) == "got ***"
+
+
+def test_secret_registered_after_the_error_is_masked_too():
+    error = MissingAuthError("Incorrect API key provided: gsk_registered_late_123", provider="Groq")
+    register_secret("gsk_registered_late_123")
+    assert "gsk_registered_late_123" not in str(error)
+    assert "gsk_registered_late_123" not in repr(error)
+
+
+def test_short_values_are_not_treated_as_secrets():
+    register_secret("on")  # redacting "on" would mangle every message
+    assert str(G4FError("connection refused")) == "connection refused"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        MissingAuthError("bad key", provider="Groq", status=401),
+        RateLimitError("slow down", provider="Groq", retry_after=3.0),
+        ResponseStatusError("boom", provider="Groq", status=500),
+        BadRequestError("too large", provider="Groq", status=413),
+        NetworkError("refused", provider="Groq"),
+        TimeoutError("stalled", provider="Grok"),
+        RetryProviderError("all failed", {"Groq": ResponseError("cut", provider="Groq")}),
+        MissingRequirementsError('pip install "g4f[browser]"'),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_pickling_keeps_type_message_and_fields(error):
+    # Errors cross process boundaries (multiprocessing, worker pools) with their fields intact.
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert copy.provider == error.provider
+    assert copy.status == error.status
+    assert getattr(copy, "retry_after", None) == getattr(error, "retry_after", None)
+    if isinstance(error, RetryProviderError):
+        assert list(copy.exceptions) == ["Groq"]
+        assert str(copy.exceptions["Groq"]) == "Groq: cut"
