@@ -112,7 +112,7 @@ class AnyProvider(AsyncGeneratorProvider):
                 selection.no_credentials.append(provider)
             else:
                 usable.append(attempt)
-        selection.attempts, limited = cls.health.order(usable)
+        selection.attempts, limited = cls.health.order(usable, key=lambda attempt: attempt.provider)
         selection.rate_limited = [attempt.provider for attempt in limited]
         if not selection.attempts:
             raise cls._nothing_to_try(selection, candidates)

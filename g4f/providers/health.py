@@ -31,7 +31,9 @@ _NOT_THE_PROVIDERS_FAULT: tuple[type[BaseException], ...] = (BadRequestError, Mo
 
 
 def provider_name(provider: Any) -> str:
-    """The name a provider (class or instance) is known by in health records and errors."""
+    """The name a provider (class, instance or name) is known by in health records and errors."""
+    if isinstance(provider, str):
+        return provider
     get_name = getattr(provider, "get_name", None)
     if get_name is not None:
         return str(get_name())
@@ -158,8 +160,8 @@ class ProviderHealth:
         last = f" (last error: {state.last_error})" if state.last_error else ""
         return f"{why}, {remaining:.0f} s left{last}"
 
-    def order(self, providers: Iterable[P]) -> tuple[list[P], list[P]]:
-        """Split providers into ``(to_try, rate_limited)``.
+    def order(self, items: Iterable[P], key: Callable[[P], Any] | None = None) -> tuple[list[P], list[P]]:
+        """Split providers (or items holding one: ``key`` picks it) into ``(to_try, rate_limited)``.
 
         ``to_try`` keeps the given order among healthy providers and puts those cooling down after
         failures behind them, soonest recovered first. ``rate_limited`` are skipped for now.
@@ -169,8 +171,8 @@ class ProviderHealth:
         limited: list[P] = []
         now = self.clock()
         with self._lock:
-            for index, provider in enumerate(providers):
-                state = self._states.get(provider_name(provider))
+            for index, provider in enumerate(items):
+                state = self._states.get(provider_name(key(provider) if key else provider))
                 if state is None or state.cooldown_until <= now:
                     healthy.append(provider)
                 elif state.rate_limited:
