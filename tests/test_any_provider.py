@@ -241,7 +241,7 @@ async def test_only_not_working_providers_is_a_clear_error(auto):
 
 
 def test_chat_completion_uses_auto_selection_for_a_row_without_best_provider(auto, monkeypatch):
-    import g4f.providers.any_provider as any_provider
+    from g4f.providers import any_provider
 
     monkeypatch.setattr(any_provider.AnyProvider, "registry", auto.registry)
     monkeypatch.setattr(any_provider.AnyProvider, "health", auto.health)
