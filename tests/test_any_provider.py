@@ -181,8 +181,10 @@ async def test_when_the_tried_ones_fail_the_error_also_lists_the_skipped_ones(au
     assert list(info.value.exceptions) == ["Failing", "Keyed"]
     assert isinstance(info.value.exceptions["Keyed"], MissingAuthError)
     first_line = str(info.value).splitlines()[0]
-    assert first_line == "every provider failed for model 'm1' (Failing: NetworkError, Keyed: MissingAuthError)"
-    assert "Keyed: MissingAuthError: skipped: set KEYED_API_KEY" in str(info.value)
+    assert first_line == (
+        "no provider answered for model 'm1': Failing: NetworkError, Keyed: skipped: set KEYED_API_KEY or pass api_key="
+    )
+    assert "  - Keyed: MissingAuthError: skipped: set KEYED_API_KEY" in str(info.value)
 
 
 async def test_healthy_providers_go_first_and_failing_ones_cool_down(auto):

@@ -190,10 +190,17 @@ async def run_fallback(
             retry_number += 1
             logger.info("%s failed (%s); retry %d in %.1f s", name, type(error).__name__, retry_number, delay)
             await asyncio.sleep(delay)
-    every = errors + list(skipped)
-    if not every:
+    if not errors and not skipped:
         raise RetryProviderError(f"no provider to try{what}")
-    raise RetryProviderError(f"every provider failed{what} ({failure_summary(every)})", every)
+    summary = failure_summary(errors)
+    if skipped:  # say what would enable the others: often the most useful part of the line
+        summary += (", " if summary else "") + ", ".join(f"{name}: {_short(error, name)}" for name, error in skipped)
+    raise RetryProviderError(f"no provider answered{what}: {summary}", [*errors, *skipped])
+
+
+def _short(error: BaseException, name: str) -> str:
+    text = str(error)
+    return text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
 
 
 class IterListProvider(BaseProvider):
