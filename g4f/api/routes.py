@@ -1,0 +1,125 @@
+"""The OpenAI-compatible routes: chat completions (streamed or not), models and providers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from ..client import AsyncClient
+from ..client.catalog import list_models, list_providers
+from ..requests.jsonlib import dumps, loads
+from .errors import ApiError, to_api_error
+from .sse import DONE, ChunkEncoder, CoalescingWriter, event, with_provider
+from .validation import parse_chat_request
+
+__all__ = ["json_response", "routes"]
+
+logger = logging.getLogger("g4f")
+routes = web.RouteTableDef()
+_client = AsyncClient()
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=dumps(data), status=status, headers=headers, content_type="application/json")
+
+
+async def _read_json(request: web.Request) -> Any:
+    body = await request.read()  # raises 413 past the application's client_max_size
+    if not body:
+        raise ApiError(400, "the request has no body; send a JSON object", code="invalid_body")
+    try:
+        return loads(body)
+    except ValueError:
+        raise ApiError(400, "the request body is not valid JSON", code="invalid_json") from None
+
+
+@routes.post("/v1/chat/completions")
+@routes.post("/chat/completions")
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    chat = parse_chat_request(await _read_json(request))
+    provider = chat.provider
+    if provider is None and chat.conversation is not None and isinstance(chat.conversation.get("provider"), str):
+        provider = chat.conversation["provider"]  # continue with whoever answered before
+    result = _client.chat.completions.create(
+        messages=chat.messages, model=chat.model, provider=provider, stream=chat.stream, stop=chat.stop,
+        conversation=chat.conversation, **chat.options)
+    if not chat.stream:
+        completion = await result  # type: ignore[misc]
+        return json_response(with_provider(completion.to_dict(), completion.provider))
+    return await _stream(request, aiter(result))  # type: ignore[arg-type]
+
+
+async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
+    """Send chunks as SSE. An error before the first chunk is an ordinary error answer (with its
+    status); one after it is an error event, then ``[DONE]``."""
+    try:
+        first = await chunks.__anext__()
+    except BaseException:
+        await chunks.aclose()
+        raise
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream",
+        "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",
+    })
+    await response.prepare(request)
+    writer = CoalescingWriter(response)
+    encoder = ChunkEncoder()
+    try:
+        writer.write(encoder.encode(first))
+        async for chunk in chunks:
+            writer.write(encoder.encode(chunk))
+            if writer.backlogged:
+                await writer.drain()
+        writer.write(DONE)
+    except asyncio.CancelledError:
+        await writer.abort()
+        raise
+    except Exception as exc:
+        if isinstance(exc, (ConnectionError, OSError)) or type(exc).__name__ == "ClientConnectionResetError":
+            logger.debug("g4f api: the client went away during a stream")
+        else:
+            try:
+                writer.write(event(to_api_error(exc).body()) + DONE)
+            except Exception:
+                logger.debug("g4f api: the client went away before the error event")
+    finally:
+        await chunks.aclose()
+        await writer.close()
+    return response
+
+
+@routes.get("/v1/models")
+@routes.get("/models")
+async def models(request: web.Request) -> web.Response:
+    found = await asyncio.to_thread(list_models)
+    return json_response({"object": "list", "data": [model.to_dict() for model in found]})
+
+
+@routes.get("/v1/models/{model}")
+async def model(request: web.Request) -> web.Response:
+    wanted = request.match_info["model"]
+    for found in await asyncio.to_thread(list_models):
+        if found.id == wanted:
+            return json_response(found.to_dict())
+    raise ApiError(404, f"model {wanted!r} not found", code="model_not_found", param="model")
+
+
+@routes.get("/v1/providers")
+async def providers(request: web.Request) -> web.Response:
+    rows = await asyncio.to_thread(list_providers)
+    return json_response({"object": "list", "data": [row.to_dict() for row in rows]})
+
+
+@routes.get("/v1/providers/{provider}")
+async def provider(request: web.Request) -> web.Response:
+    wanted = request.match_info["provider"].lower()
+    for row in await asyncio.to_thread(list_providers):
+        if row.name.lower() == wanted:
+            return json_response(row.to_dict())
+    raise ApiError(404, f"no provider named {request.match_info['provider']!r}", code="provider_not_found",
+                   param="provider")
+

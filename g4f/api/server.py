@@ -1,0 +1,42 @@
+"""Run the API server until Ctrl+C or SIGTERM, then shut down gracefully.
+
+On a signal the server stops accepting connections, gives running requests ``shutdown_timeout``
+seconds to finish, runs the application's cleanup (which closes g4f's HTTP sessions) and
+returns.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from aiohttp import web
+
+from .app import DEFAULT_MAX_BODY_SIZE, create_app
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "run_api"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 1337
+
+
+def run_api(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    api_key: str | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    shutdown_timeout: float = 10.0,
+    access_log: bool = False,
+) -> None:
+    """Serve the OpenAI-compatible API on ``host:port`` (blocking)."""
+    app = create_app(api_key=api_key, max_body_size=max_body_size)
+    protected = app.middlewares and len(app.middlewares) > 1
+
+    def announce(_: Any) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        auth = "; requests need 'Authorization: Bearer <key>'" if protected else ""
+        print(f"g4f API on http://{shown}:{port}/v1{auth} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+
+    kwargs: dict[str, Any] = {} if access_log else {"access_log": None}
+    web.run_app(app, host=host, port=port, print=announce, shutdown_timeout=shutdown_timeout,
+                handle_signals=True, **kwargs)

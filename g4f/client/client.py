@@ -1,0 +1,231 @@
+"""``Client`` and ``AsyncClient``: g4f behind the openai SDK's interface.
+
+>>> client = Client()
+>>> completion = client.chat.completions.create(model="llama-3.3-70b", messages=[...])
+>>> completion.choices[0].message.content
+
+The async client is the implementation; ``Client`` runs it on a private event loop in the
+calling thread (one item at a time when streaming), like ``g4f.ChatCompletion.create``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
+from typing import Any
+
+from ..providers.asyncio import run_sync, to_sync_iter
+from ..providers.helper import validate_messages
+from .catalog import list_models
+from .convert import as_conversation, collect_completion, iter_chunks
+from .service import get_model_and_provider, provider_name
+from .stop import normalize_stop
+from .stubs import ChatCompletion, ChatCompletionChunk, ModelList
+
+__all__ = ["AsyncChunkStream", "AsyncClient", "Client"]
+
+
+class AsyncChunkStream:
+    """A streamed answer: ``async for chunk in stream`` (gpt4free style) or, as with the openai
+    SDK, ``async for chunk in await stream``.
+
+    Iterating hands out the underlying generator itself, so the stream adds no step per chunk.
+    """
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: AsyncIterator[ChatCompletionChunk]) -> None:
+        self._chunks = chunks
+
+    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
+        return self._chunks
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        return await self._chunks.__anext__()
+
+    def __await__(self) -> Generator[Any, None, AsyncChunkStream]:
+        return self._itself().__await__()
+
+    async def _itself(self) -> AsyncChunkStream:
+        return self
+
+    async def aclose(self) -> None:
+        """Stop reading: closes the provider's stream and its upstream response."""
+        aclose = getattr(self._chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncChunkStream:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+
+class _Request:
+    """One prepared call: the provider's stream is made only when it is first read."""
+
+    __slots__ = ("kwargs", "messages", "model", "provider", "provider_name", "stop", "stream")
+
+    def __init__(self, defaults: dict[str, Any], messages: Any, model: Any, provider: Any, stream: bool,
+                 stop: Any, conversation: Any, ignore_working: bool, kwargs: dict[str, Any]) -> None:
+        from ..errors import BadRequestError
+
+        n = kwargs.pop("n", None)
+        if n not in (None, 1):
+            raise BadRequestError(f"n={n} is not supported: g4f returns one choice per request")
+        if messages is None:
+            raise BadRequestError("messages is required")
+        self.model, self.provider = get_model_and_provider(
+            model, provider if provider is not None else defaults.get("provider"), stream, ignore_working)
+        self.provider_name = provider_name(self.provider)
+        self.messages = validate_messages(messages, self.provider_name)
+        self.stream = stream
+        self.stop = normalize_stop(stop)
+        for name in ("api_key", "proxy"):
+            if kwargs.get(name) is None and defaults.get(name) is not None:
+                kwargs[name] = defaults[name]
+        kwargs = {key: value for key, value in kwargs.items() if value is not None}
+        if stop is not None:
+            kwargs["stop"] = stop  # the upstream may stop by itself; the text is cut here either way
+        conversation = as_conversation(conversation)
+        if conversation is not None:
+            kwargs["conversation"] = conversation
+        self.kwargs = kwargs
+
+    def events(self) -> AsyncIterator[Any]:
+        return self.provider.create_async_generator(self.model, self.messages, stream=self.stream, **self.kwargs)
+
+    def chunks(self) -> AsyncIterator[ChatCompletionChunk]:
+        return iter_chunks(self.events(), self.model, self.provider_name, self.stop or None)
+
+    def completion(self) -> Awaitable[ChatCompletion]:
+        return collect_completion(self.events(), self.model, self.provider_name, self.stop or None)
+
+
+class _Completions:
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self._defaults = defaults
+
+    def _request(self, messages: Any, model: Any, provider: Any, stream: bool, stop: Any, conversation: Any,
+                 ignore_working: bool, kwargs: dict[str, Any]) -> _Request:
+        return _Request(self._defaults, messages, model, provider, stream, stop, conversation, ignore_working,
+                        kwargs)
+
+
+class AsyncCompletions(_Completions):
+    def create(
+        self,
+        messages: Any = None,
+        model: Any = "",
+        provider: Any = None,
+        stream: bool = False,
+        stop: str | list[str] | None = None,
+        conversation: Any = None,
+        ignore_working: bool = False,
+        **kwargs: Any,
+    ) -> Awaitable[ChatCompletion] | AsyncChunkStream:
+        """A chat completion: awaitable (``stream=False``) or an :class:`AsyncChunkStream`.
+
+        Keyword arguments beyond these (``temperature``, ``max_tokens``, ``tools``,
+        ``api_key``, ``proxy``, ...) go to the provider. Raises at once (before any request) for
+        an unknown provider or malformed messages.
+        """
+        request = self._request(messages, model, provider, stream, stop, conversation, ignore_working, kwargs)
+        if stream:
+            return AsyncChunkStream(request.chunks())
+        return request.completion()
+
+
+class Completions(_Completions):
+    def create(
+        self,
+        messages: Any = None,
+        model: Any = "",
+        provider: Any = None,
+        stream: bool = False,
+        stop: str | list[str] | None = None,
+        conversation: Any = None,
+        ignore_working: bool = False,
+        **kwargs: Any,
+    ) -> ChatCompletion | Iterator[ChatCompletionChunk]:
+        """Like :meth:`AsyncCompletions.create`, blocking; ``stream=True`` gives an iterator of chunks."""
+        request = self._request(messages, model, provider, stream, stop, conversation, ignore_working, kwargs)
+        if stream:
+            return to_sync_iter(request.chunks)
+        return run_sync(request.completion)
+
+
+class _Chat:
+    def __init__(self, completions: _Completions) -> None:
+        self.completions = completions
+
+
+class Models:
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self._defaults = defaults
+
+    def list(self, provider: Any = None) -> ModelList:
+        """The models of ``provider`` (default: the client's), or of every provider."""
+        return ModelList(list_models(provider if provider is not None else self._defaults.get("provider")))
+
+
+class AsyncModels(Models):
+    async def list(self, provider: Any = None) -> ModelList:  # type: ignore[override]
+        # A provider may ask its upstream for its model list: keep that off the event loop.
+        return await asyncio.to_thread(Models.list, self, provider)
+
+
+class _BaseClient:
+    def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
+                 **kwargs: Any) -> None:
+        from ..secrets import register_secret
+
+        register_secret(api_key)
+        self._defaults: dict[str, Any] = {"provider": provider, "api_key": api_key, "proxy": proxy}
+
+    def __repr__(self) -> str:
+        provider = self._defaults.get("provider")
+        name = provider_name(provider) if provider is not None and not isinstance(provider, str) else provider
+        return f"{type(self).__name__}(provider={name!r})"
+
+
+class AsyncClient(_BaseClient):
+    """The async OpenAI-shaped client: ``client.chat.completions.create(...)``, ``client.models.list()``."""
+
+    def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(provider, api_key, proxy, **kwargs)
+        self.chat = _Chat(AsyncCompletions(self._defaults))
+        self.models = AsyncModels(self._defaults)
+
+    async def aclose(self) -> None:
+        """Close the HTTP sessions g4f opened on the running loop."""
+        from .. import aclose
+
+        await aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+
+class Client(_BaseClient):
+    """The blocking OpenAI-shaped client; each call runs on a private event loop."""
+
+    def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(provider, api_key, proxy, **kwargs)
+        self.chat = _Chat(Completions(self._defaults))
+        self.models = Models(self._defaults)
+
+    def close(self) -> None:
+        """Nothing to release: each call's loop closes its sessions when the call ends."""
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
