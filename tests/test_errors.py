@@ -167,3 +167,151 @@ def test_pickling_keeps_type_message_and_fields(error):
     if isinstance(error, RetryProviderError):
         assert list(copy.exceptions) == ["Groq"]
         assert str(copy.exceptions["Groq"]) == "Groq: cut"
+
+
+# -- transport errors: backend exceptions never escape unmapped ------------------------------
+
+
+def _exception_classes(module) -> list[type[BaseException]]:
+    return [
+        value for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Exception) and not issubclass(value, Warning)
+        and value.__module__.startswith(module.__name__.split(".")[0])
+    ]
+
+
+def _bare(cls: type[BaseException]) -> BaseException:
+    # An instance without running __init__: the mapping must not depend on how it was built.
+    return cls.__new__(cls)
+
+
+@pytest.mark.parametrize("module_name", ["aiohttp.client_exceptions", "aiohttp.http_exceptions",
+                                         "curl_cffi.requests.exceptions", "curl_cffi.curl"])
+def test_no_backend_exception_is_unmapped(module_name):
+    import importlib
+
+    from g4f.requests.transport import map_transport_error
+
+    classes = _exception_classes(importlib.import_module(module_name))
+    assert classes
+    for cls in classes:
+        mapped = map_transport_error(_bare(cls), provider="Groq")
+        assert isinstance(mapped, G4FError), cls
+        assert mapped.provider == "Groq"
+
+
+def test_mapping_picks_the_most_specific_error():
+    import aiohttp
+    from curl_cffi.requests import exceptions as curl
+
+    from g4f.requests.transport import map_transport_error
+
+    assert isinstance(map_transport_error(aiohttp.SocketTimeoutError("read")), TimeoutError)
+    assert isinstance(map_transport_error(aiohttp.ConnectionTimeoutError("connect")), TimeoutError)
+    assert isinstance(map_transport_error(aiohttp.ClientPayloadError("cut")), ResponseError)
+    assert isinstance(map_transport_error(aiohttp.ServerDisconnectedError()), NetworkError)
+    assert isinstance(map_transport_error(curl.ReadTimeout("slow", 28)), TimeoutError)
+    assert isinstance(map_transport_error(curl.ConnectTimeout("slow")), TimeoutError)
+    assert isinstance(map_transport_error(curl.IncompleteRead("cut", 18)), ResponseError)
+    assert isinstance(map_transport_error(curl.ConnectionError("refused", 7)), NetworkError)
+    assert isinstance(map_transport_error(ConnectionResetError("reset")), NetworkError)
+    assert map_transport_error(ValueError("not a transport error")) is None
+    assert map_transport_error(MissingAuthError("already mapped")) is None
+
+
+async def test_connection_refused_is_a_network_error(closed_port):
+    from g4f.requests import StreamSession, get_session, map_transport_errors
+
+    session = await get_session()
+    with pytest.raises(NetworkError, match="^Groq: ") as caught:
+        async with map_transport_errors("Groq"):
+            async with session.get(f"http://127.0.0.1:{closed_port}/"):
+                pass
+    assert caught.value.__cause__ is not None  # chained: the backend's error stays inspectable
+    with pytest.raises(NetworkError, match="^Grok: "):
+        async with StreamSession(provider="Grok") as curl_session:
+            async with curl_session.get(f"http://127.0.0.1:{closed_port}/"):
+                pass
+
+
+@pytest.fixture
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stalling_app(release: asyncio.Event):
+    from aiohttp import web
+
+    async def handler(request):
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(b'data: {"a": 1}\n\n')
+        try:
+            await asyncio.wait_for(release.wait(), 10)
+        except asyncio.TimeoutError:
+            pass
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    return app
+
+
+async def test_read_stall_is_a_g4f_timeout(serve):
+    from g4f.requests import get_session, make_timeout, map_transport_errors, sse_stream
+
+    release = asyncio.Event()
+    server = await serve(_stalling_app(release))
+    session = await get_session()
+    received = []
+    try:
+        with pytest.raises(TimeoutError, match="^Groq: timed out"):
+            async with map_transport_errors("Groq"):
+                async with session.get(server.url, timeout=make_timeout(read=0.3)) as response:
+                    async for event in sse_stream(response, "Groq"):
+                        received.append(event)
+    finally:
+        release.set()
+    assert received == [{"a": 1}]
+
+
+async def test_read_stall_over_curl_cffi_is_a_g4f_timeout(serve):
+    from g4f.requests import StreamSession, sse_stream
+
+    release = asyncio.Event()
+    server = await serve(_stalling_app(release))
+    with pytest.raises(TimeoutError, match="^Grok: "):
+        async with StreamSession(provider="Grok", timeout=1) as session:
+            async with session.get(server.url) as response:
+                try:
+                    async for _ in sse_stream(response, "Grok"):
+                        pass
+                finally:
+                    release.set()  # let the server finish, so closing the transfer is quick
+
+
+async def test_cut_body_read_whole_is_a_response_error(serve):
+    from aiohttp import web
+
+    from g4f.requests import get_session, map_transport_errors
+
+    async def handler(request):
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b"partial")
+        request.transport.close()
+        raise asyncio.CancelledError
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    server = await serve(app)
+    session = await get_session()
+    with pytest.raises(ResponseError, match="cut short"):
+        async with map_transport_errors("Groq"):
+            async with session.get(server.url) as response:
+                await response.read()
