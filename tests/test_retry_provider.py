@@ -327,3 +327,21 @@ async def test_retry_provider_all_fail_lists_the_last_error_of_each():
     with pytest.raises(RetryProviderError, match="reset 2") as info:
         await collect(provider)
     assert list(info.value.exceptions) == ["First"]
+
+
+def test_sync_calls_from_many_threads_share_one_health_record_safely():
+    """The sync API runs each call on its own loop in its own thread; health must keep count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    health = ProviderHealth(failure_threshold=10**6)
+    down = scripted("Down", NetworkError("down", provider="Down"))
+    provider = IterListProvider([down, SyncWords], shuffle=False, health=health)
+
+    def ask(_: int) -> str:
+        return g4f.ChatCompletion.create("m", MESSAGES, provider=provider)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(ask, range(80)))
+    assert answers == ["sync answer"] * 80
+    assert health.state(down).consecutive_failures == 80
+    assert health.state(SyncWords).consecutive_failures == 0
