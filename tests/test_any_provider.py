@@ -17,6 +17,7 @@ from g4f.errors import (
     ModelNotFoundError,
     NetworkError,
     RateLimitError,
+    ResponseStatusError,
     RetryProviderError,
 )
 from g4f.models import Model, ModelUtils
@@ -173,7 +174,8 @@ async def test_all_skipped_for_credentials_says_what_would_enable_each_in_one_li
 
 
 async def test_when_the_tried_ones_fail_the_error_also_lists_the_skipped_ones(auto):
-    failing = fake("Failing", ["m1"], error=NetworkError("connection refused", provider="Failing"))
+    failing = fake("Failing", ["m1"], error=ResponseStatusError("Internal Server Error", provider="Failing",
+                                                                status=500))
     keyed = fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY")
     auto.add(failing, keyed)
     with pytest.raises(RetryProviderError) as info:
@@ -182,9 +184,24 @@ async def test_when_the_tried_ones_fail_the_error_also_lists_the_skipped_ones(au
     assert isinstance(info.value.exceptions["Keyed"], MissingAuthError)
     first_line = str(info.value).splitlines()[0]
     assert first_line == (
-        "no provider answered for model 'm1': Failing: NetworkError, Keyed: skipped: set KEYED_API_KEY or pass api_key="
+        "no provider answered for model 'm1': Failing: ResponseStatusError 500, "
+        "Keyed: skipped: set KEYED_API_KEY or pass api_key="
     )
     assert "  - Keyed: MissingAuthError: skipped: set KEYED_API_KEY" in str(info.value)
+
+
+async def test_keyless_providers_that_cannot_be_reached_give_the_credentials_error(auto):
+    """A fresh machine: local servers not running, no keys. The user needs to hear what to set."""
+    local = fake("Local", ["m1"], error=NetworkError("Cannot connect to host localhost:11434", provider="Local"))
+    keyed = fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY")
+    auto.add(local, keyed)
+    with pytest.raises(MissingAuthError) as info:
+        await ask(auto)
+    assert str(info.value) == (
+        "no provider for model 'm1' has credentials (Local: not reachable). Keyed: set KEYED_API_KEY or pass api_key="
+    )
+    assert isinstance(info.value.__cause__, RetryProviderError)
+    assert local.calls == 1
 
 
 async def test_healthy_providers_go_first_and_failing_ones_cool_down(auto):

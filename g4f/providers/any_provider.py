@@ -22,7 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..errors import MissingAuthError, ModelNotFoundError, ProviderNotFoundError, RateLimitError
+from ..errors import (
+    MissingAuthError,
+    ModelNotFoundError,
+    NetworkError,
+    ProviderNotFoundError,
+    RateLimitError,
+    RetryProviderError,
+)
 from ..typing import AsyncResult, Messages
 from .base_provider import AsyncGeneratorProvider
 from .health import ProviderHealth, health, provider_name
@@ -158,15 +165,40 @@ class AnyProvider(AsyncGeneratorProvider):
         try:
             async for chunk in chunks:
                 yield chunk
+        except RetryProviderError as error:
+            unreachable = _only_unreachable_keyless(selection, error)
+            if unreachable is None:
+                raise
+            raise missing_credentials_error(selection.no_credentials, selection.for_model, unreachable) from error
         finally:
             await chunks.aclose()
 
 
-def missing_credentials_error(providers: Iterable[Any], for_model: str = "") -> MissingAuthError:
+def _only_unreachable_keyless(selection: Selection, error: RetryProviderError) -> list[Any] | None:
+    """The providers tried, when they all need no key and could not be reached, else None.
+
+    A fresh machine's keyless candidates are local servers that are not running; then the useful
+    answer is what would enable the others, not "connection refused".
+    """
+    if not selection.no_credentials:
+        return None
+    tried = [attempt.provider for attempt in selection.attempts]
+    for provider in tried:
+        failure = error.exceptions.get(provider_name(provider))
+        if getattr(provider, "needs_auth", False) or not isinstance(failure, NetworkError):
+            return None
+    return tried
+
+
+def missing_credentials_error(
+    providers: Iterable[Any], for_model: str = "", unreachable: Sequence[Any] = ()
+) -> MissingAuthError:
     """One line naming, per provider, what would enable it (a variable to set, a login to run)."""
+    providers = list(providers)
     hints = {provider_name(p): p.credential_hint() for p in providers}
     listed = "; ".join(f"{_label(p)}: {p.credential_hint()}" for p in providers)
-    error = MissingAuthError(f"no provider{for_model} has credentials. {listed}")
+    down = f" ({', '.join(_label(p) for p in unreachable)}: not reachable)" if unreachable else ""
+    error = MissingAuthError(f"no provider{for_model} has credentials{down}. {listed}")
     error.hints = hints  # type: ignore[attr-defined]
     return error
 
