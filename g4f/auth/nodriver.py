@@ -1,0 +1,318 @@
+"""Log in through a real browser: open a page in Chromium, wait for a cookie, take the cookies.
+
+Web apps such as grok.com have no API key; the user logs in in a browser and the session cookie
+(``sso``) is the credential. :func:`browser_login` starts Chromium with a fresh, throw-away
+profile, drives it with nodriver (imported only here, on first use), shows a progress line while
+the user logs in, and returns the site's cookies and the browser's user agent.
+
+g4f starts the browser process itself (in its own session, ``start_new_session``) and lets
+nodriver attach to it through the DevTools port the browser reports. That way the whole process
+tree (browser, zygote, renderers, GPU) is known and is always ended, whether the login succeeds,
+times out, fails or is cancelled: no browser is ever left behind, and the profile folder is
+removed.
+
+Headless mode is used where no display is available (or when asked); as root, Chromium needs
+``--no-sandbox``, which is added then only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import MissingAuthError, MissingRequirementsError
+from ..secrets import mask, register_secrets
+
+__all__ = [
+    "BrowserLogin",
+    "browser_login",
+    "open_browser",
+    "find_browser",
+    "browser_flags",
+    "session_processes",
+    "login_timeout",
+    "DEFAULT_LOGIN_TIMEOUT",
+]
+
+#: Seconds to wait for the user to log in; ``G4F_LOGIN_TIMEOUT`` overrides it.
+DEFAULT_LOGIN_TIMEOUT = 300.0
+#: Seconds to wait for a started browser to report its DevTools port.
+STARTUP_TIMEOUT = 30.0
+#: Flags that keep a login browser quiet and isolated: no GPU, no QUIC (HTTP/3 would bypass a
+#: proxy), no first-run UI, no background traffic, no updates, no sync.
+BASE_FLAGS = (
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-default-browser-check",
+    "--password-store=basic",
+    "--remote-allow-origins=*",
+)
+_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge")
+
+Callback = Callable[[Any], Awaitable[None]]
+
+
+@dataclass(repr=False)
+class BrowserLogin:
+    """What a browser login gives: the site's cookies and the browser's user agent."""
+
+    cookies: dict[str, str] = field(default_factory=dict)
+    user_agent: str = ""
+
+    def __repr__(self) -> str:
+        cookies = ", ".join(f"{name}={mask(value)}" for name, value in self.cookies.items())
+        return f"BrowserLogin(cookies={{{cookies}}}, user_agent={self.user_agent!r})"
+
+
+def _import_nodriver() -> Any:
+    try:
+        import nodriver
+    except ImportError as exc:
+        raise MissingRequirementsError(
+            'logging in with a browser needs nodriver: pip install "g4f[browser]"'
+        ) from exc
+    return nodriver
+
+
+def find_browser(path: str | os.PathLike[str] | None = None) -> str:
+    """The Chromium/Chrome executable: ``path``, else ``$G4F_BROWSER_PATH``, else the first on PATH.
+
+    Raises MissingRequirementsError when none is found.
+    """
+    explicit = path or os.environ.get("G4F_BROWSER_PATH")
+    if explicit:
+        if Path(explicit).is_file():
+            return str(explicit)
+        raise MissingRequirementsError(f"no browser executable at {explicit}")
+    for name in _CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise MissingRequirementsError(
+        "logging in with a browser needs Chromium or Chrome (e.g. apt install chromium); "
+        "set G4F_BROWSER_PATH to its executable"
+    )
+
+
+def _has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def browser_flags(user_data_dir: str, *, headless: bool, proxy: str | None = None) -> list[str]:
+    """The command-line flags g4f starts Chromium with (without the executable)."""
+    flags = ["--remote-debugging-port=0", f"--user-data-dir={user_data_dir}", *BASE_FLAGS]
+    if headless:
+        flags.append("--headless=new")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags.append("--no-sandbox")  # Chromium refuses to run sandboxed as root
+    if proxy:
+        flags.append(f"--proxy-server={proxy}")
+    flags.append("about:blank")
+    return flags
+
+
+def session_processes(session_id: int) -> list[int]:
+    """The live (non-zombie) processes of a session (Linux ``/proc``; empty elsewhere)."""
+    pids: list[int] = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return pids
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 3 and fields[0] != "Z" and fields[3] == str(session_id):
+            pids.append(int(entry.name))
+    return pids
+
+
+async def _wait_for_port(process: asyncio.subprocess.Process, profile: Path, timeout: float) -> int:
+    port_file = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            raise MissingRequirementsError(f"the browser exited at start-up (exit code {process.returncode})")
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = port_file.read_text()
+            if "\n" in text:
+                return int(text.split("\n", 1)[0])
+        await asyncio.sleep(0.05)
+    raise MissingRequirementsError(f"the browser did not open its DevTools port within {timeout:.0f}s")
+
+
+async def _end_process_tree(process: asyncio.subprocess.Process) -> None:
+    """End the browser and every process it started (they share its session)."""
+    pid = process.pid
+    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if process.returncode is None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(process.wait(), 0.1)
+            elif not session_processes(pid):
+                return
+            else:
+                await asyncio.sleep(0.05)
+    if process.returncode is None:
+        await process.wait()
+
+
+async def _close_connections(browser: Any) -> None:
+    for target in list(getattr(browser, "targets", []) or []):
+        with contextlib.suppress(Exception):
+            await target.aclose()
+    with contextlib.suppress(Exception):
+        await browser.aclose()
+
+
+@contextlib.asynccontextmanager
+async def open_browser(
+    *, headless: bool | None = None, browser_path: str | None = None, proxy: str | None = None
+) -> AsyncIterator[Any]:
+    """A nodriver ``Browser`` on a fresh Chromium; the browser and its profile are gone on exit.
+
+    ``headless`` defaults to True where there is no display.
+    """
+    nodriver = _import_nodriver()
+    executable = find_browser(browser_path)
+    if headless is None:
+        headless = not _has_display()
+    profile = Path(tempfile.mkdtemp(prefix="g4f-browser-"))
+    process: asyncio.subprocess.Process | None = None
+    browser: Any = None
+    try:
+        process = await asyncio.create_subprocess_exec(
+            executable,
+            *browser_flags(str(profile), headless=headless, proxy=proxy),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        port = await _wait_for_port(process, profile, STARTUP_TIMEOUT)
+        config = nodriver.Config(
+            user_data_dir=str(profile), browser_executable_path=executable, host="127.0.0.1", port=port
+        )
+        browser = await nodriver.Browser.create(config)
+        yield browser
+    finally:
+        if browser is not None:
+            await asyncio.shield(_close_connections(browser))
+            with contextlib.suppress(Exception):
+                nodriver.core.util.get_registered_instances().discard(browser)
+        if process is not None:
+            await asyncio.shield(_end_process_tree(process))
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+async def _site_cookies(tab: Any, url: str) -> dict[str, str]:
+    from nodriver import cdp
+
+    cookies = await tab.send(cdp.network.get_cookies([url]))
+    return {cookie.name: cookie.value for cookie in cookies}
+
+
+def _progress(stream: TextIO | None, text: str, end: str = "") -> None:
+    if stream is None:
+        return
+    with contextlib.suppress(Exception):
+        stream.write(f"\r{text}{end}")
+        stream.flush()
+
+
+def login_timeout(timeout: float | None = None) -> float:
+    """The login timeout: the argument, else ``$G4F_LOGIN_TIMEOUT``, else the default."""
+    if timeout is not None:
+        return float(timeout)
+    env = os.environ.get("G4F_LOGIN_TIMEOUT")
+    try:
+        return float(env) if env else DEFAULT_LOGIN_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOGIN_TIMEOUT
+
+
+async def browser_login(
+    url: str,
+    cookie_name: str,
+    *,
+    label: str | None = None,
+    timeout: float | None = None,
+    headless: bool | None = None,
+    browser_path: str | None = None,
+    proxy: str | None = None,
+    callback: Callback | None = None,
+    poll_interval: float = 0.5,
+    progress: TextIO | None = sys.stderr,
+) -> BrowserLogin:
+    """Open ``url`` in a browser and wait until the site has set the cookie ``cookie_name``.
+
+    ``callback(tab)``, if given, runs once the page is open (to fill a form automatically). The
+    cookies returned are those the browser would send to ``url``. Raises MissingAuthError when
+    no login happens within ``timeout`` seconds (default ``$G4F_LOGIN_TIMEOUT`` or 300), and
+    MissingRequirementsError when nodriver or a browser is missing. The browser is always
+    closed.
+    """
+    limit = login_timeout(timeout)
+    name = label or url
+    async with open_browser(headless=headless, browser_path=browser_path, proxy=proxy) as browser:
+        tab = await browser.get(url)
+        user_agent = await tab.evaluate("navigator.userAgent", return_by_value=True)
+        callback_task = asyncio.ensure_future(callback(tab)) if callback is not None else None
+        started = time.monotonic()
+        try:
+            while True:
+                cookies = await _site_cookies(tab, url)
+                if cookies.get(cookie_name):
+                    break
+                if callback_task is not None and callback_task.done():
+                    callback_task.result()  # a failing callback is an error, not a silent wait
+                elapsed = time.monotonic() - started
+                if elapsed >= limit:
+                    _progress(progress, f"Waiting for the {name} login: gave up after {limit:.0f}s", "\n")
+                    raise MissingAuthError(
+                        f"no login within {limit:.0f}s: the browser never received the "
+                        f"{cookie_name!r} cookie from {url}"
+                    )
+                _progress(progress, f"Waiting for you to log in to {name} in the browser... "
+                                    f"{elapsed:.0f}s / {limit:.0f}s")
+                await asyncio.sleep(poll_interval)
+        finally:
+            if callback_task is not None and not callback_task.done():
+                callback_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await callback_task
+        _progress(progress, f"Logged in to {name}.", "\n")
+    register_secrets(cookies.values())
+    return BrowserLogin(cookies=cookies, user_agent=_as_regular_browser(str(user_agent or "")))
+
+
+def _as_regular_browser(user_agent: str) -> str:
+    """A headless browser's user agent, as the same browser with a window would send it.
+
+    Sites reject ``HeadlessChrome``; the requests made later come from curl_cffi impersonating a
+    regular Chrome, so the user agent should say so too.
+    """
+    return user_agent.replace("HeadlessChrome/", "Chrome/")
+

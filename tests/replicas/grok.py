@@ -1,0 +1,263 @@
+"""A local replica of grok.com's web app: login page, chat API (NDJSON), image assets.
+
+It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
+
+* ``GET /`` is the app for a logged-in browser, else a login form; ``POST /login`` checks the
+  form, sets the ``sso``/``sso-rw`` cookies and redirects to ``/``.
+* ``POST /rest/app-chat/conversations/new`` and ``.../{conversation_id}/responses`` need a valid
+  ``sso`` cookie (403 otherwise) and a UUID ``x-xai-request-id`` header (400 otherwise), and
+  stream NDJSON: the conversation (new ones), the user's message, thinking tokens
+  (``isReasoning``), answer tokens, image progress and final image URLs (messages that ask to
+  "draw"), ``finalMetadata``, the ``modelResponse`` that ends every answer, and a title (new
+  conversations). A new conversation nests events under ``result.response``; a continued one
+  puts them directly under ``result``, as grok.com does.
+* Conversations are kept, so a continued one answers with what was said before.
+* ``rotate_sso = True`` makes every chat request rotate the ``sso`` cookie (Set-Cookie): the old
+  value stops working, as when grok.com refreshes a session.
+* ``fault`` (one request): ``"malformed"`` (a line that is not JSON), ``"cut"`` (the connection
+  closes in the middle of the body), ``"truncated"`` (the body ends cleanly but before the
+  ``modelResponse``), ``"reset"`` (TCP reset mid-stream), ``"error_line"`` (an error object in the
+  stream), ``"slow"`` (``slow_delay`` seconds between lines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import socket
+import struct
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["GrokReplica", "Recorded", "LOGIN_USER", "LOGIN_PASSWORD"]
+
+LOGIN_USER = "alice@example.com"
+LOGIN_PASSWORD = "correct horse battery staple"
+API = "/rest/app-chat/conversations"
+#: A tiny JPEG, served for every generated image.
+JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+LOGIN_PAGE = """<!doctype html>
+<html><head><title>Sign in - Grok</title></head>
+<body>
+<h1>Sign in to Grok</h1>
+<form id="login" method="post" action="/login">
+  <input id="email" name="email" type="email" autocomplete="username">
+  <input id="password" name="password" type="password" autocomplete="current-password">
+  <button id="submit" type="submit">Sign in</button>
+</form>
+<script>
+  // The page logs itself in when opened as /?autologin=1 (a stand-in for a password manager).
+  if (new URLSearchParams(location.search).get("autologin") === "1") {
+    document.getElementById("email").value = "%s";
+    document.getElementById("password").value = "%s";
+    document.getElementById("login").submit();
+  }
+</script>
+</body></html>
+""" % (LOGIN_USER, LOGIN_PASSWORD)
+
+APP_PAGE = """<!doctype html><html><head><title>Grok</title></head>
+<body><h1 id="app">Grok</h1><textarea placeholder="Ask anything"></textarea></body></html>"""
+
+
+@dataclass
+class Recorded:
+    """One chat request as the replica received it."""
+
+    path: str
+    request_id: str | None
+    cookies: dict[str, str]
+    payload: dict[str, Any]
+    user_agent: str | None
+
+
+@dataclass
+class _Turn:
+    sender: str
+    message: str
+
+
+@dataclass
+class GrokReplica:
+    """The replica's state; ``app()`` builds the aiohttp application serving it."""
+
+    valid_sso: set[str] = field(default_factory=lambda: {"sso-" + secrets.token_hex(16)})
+    conversations: dict[str, list[_Turn]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    rotate_sso: bool = False
+    fault: str | None = None
+    slow_delay: float = 0.2
+    logins: int = 0
+
+    @property
+    def sso(self) -> str:
+        """A currently valid ``sso`` value."""
+        return next(iter(self.valid_sso))
+
+    def new_sso(self) -> str:
+        value = "sso-" + secrets.token_hex(16)
+        self.valid_sso.add(value)
+        return value
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/", self.home)
+        app.router.add_post("/login", self.login)
+        app.router.add_post(f"{API}/new", self.new_conversation)
+        app.router.add_post(API + "/{conversation_id}/responses", self.continue_conversation)
+        app.router.add_get("/assets/{path:.*}", self.asset)
+        return app
+
+    # -- pages --------------------------------------------------------------------------------
+    async def home(self, request: web.Request) -> web.Response:
+        if request.cookies.get("sso") in self.valid_sso:
+            return web.Response(text=APP_PAGE, content_type="text/html")
+        return web.Response(text=LOGIN_PAGE, content_type="text/html")
+
+    async def login(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("email") != LOGIN_USER or form.get("password") != LOGIN_PASSWORD:
+            return web.Response(status=401, text=LOGIN_PAGE, content_type="text/html")
+        self.logins += 1
+        response = web.HTTPFound("/")
+        response.set_cookie("sso", self.new_sso(), path="/", httponly=True, samesite="Lax", max_age=3600)
+        response.set_cookie("sso-rw", "rw-" + secrets.token_hex(8), path="/", httponly=True, max_age=3600)
+        raise response
+
+    async def asset(self, request: web.Request) -> web.Response:
+        return web.Response(body=JPEG, content_type="image/jpeg")
+
+    # -- chat API -------------------------------------------------------------------------------
+    async def _check(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+        payload: dict[str, Any] = {}
+        try:
+            payload = await request.json()
+        except ValueError:
+            pass
+        self.requests.append(Recorded(request.path, request.headers.get("x-xai-request-id"),
+                                      dict(request.cookies), payload, request.headers.get("user-agent")))
+        if request.cookies.get("sso") not in self.valid_sso:
+            return payload, web.json_response(
+                {"error": {"code": 16, "message": "Failed to look up session ID. [WKE=unauthenticated:invalid-credentials]",
+                           "details": []}}, status=403)
+        try:
+            uuid.UUID(request.headers.get("x-xai-request-id", ""))
+        except ValueError:
+            return payload, web.json_response(
+                {"error": {"code": 3, "message": "missing or invalid x-xai-request-id", "details": []}}, status=400)
+        if not isinstance(payload.get("message"), str) or not payload["message"]:
+            return payload, web.json_response(
+                {"error": {"code": 3, "message": "message must be a non-empty string", "details": []}}, status=400)
+        return payload, None
+
+    async def new_conversation(self, request: web.Request) -> web.StreamResponse:
+        payload, error = await self._check(request)
+        if error is not None:
+            return error
+        conversation_id = str(uuid.uuid4())
+        self.conversations[conversation_id] = []
+        head = [{"result": {"conversation": {"conversationId": conversation_id, "title": "New conversation",
+                                             "starred": False, "temporary": bool(payload.get("temporary"))}}}]
+        return await self._answer(request, payload, conversation_id, head, nested=True)
+
+    async def continue_conversation(self, request: web.Request) -> web.StreamResponse:
+        payload, error = await self._check(request)
+        if error is not None:
+            return error
+        conversation_id = request.match_info["conversation_id"]
+        if conversation_id not in self.conversations:
+            return web.json_response({"error": {"code": 5, "message": "Conversation not found", "details": []}},
+                                     status=404)
+        return await self._answer(request, payload, conversation_id, [], nested=False)
+
+    def _reply(self, conversation_id: str, message: str) -> str:
+        history = self.conversations[conversation_id]
+        earlier = [turn.message for turn in history if turn.sender == "human"]
+        reply = f"You said: {message}."
+        if earlier:
+            reply += f" Turn {len(earlier) + 1}; before that you said: {earlier[-1]}."
+        return reply
+
+    def _events(self, payload: dict[str, Any], conversation_id: str, nested: bool) -> list[dict[str, Any]]:
+        message = payload["message"]
+        response_id = str(uuid.uuid4())
+
+        def wrap(item: dict[str, Any]) -> dict[str, Any]:
+            return {"result": {"response": item} if nested else item}
+
+        reply = self._reply(conversation_id, message)
+        events = [wrap({"userResponse": {"responseId": str(uuid.uuid4()), "message": message, "sender": "human"},
+                        "isThinking": False, "isSoftStop": False, "responseId": response_id})]
+        if payload.get("isReasoning"):
+            for token in ("Let me think", " about this", " carefully."):
+                events.append(wrap({"token": token, "isThinking": True, "isSoftStop": False,
+                                    "responseId": response_id, "messageTag": "header"}))
+        images: list[str] = []
+        if "draw" in message.lower() and payload.get("enableImageGeneration"):
+            for index in range(int(payload.get("imageGenerationCount", 1))):
+                path = f"users/u-1/generated/{response_id}-{index}/image.jpg"
+                for progress in (50, 100):
+                    events.append(wrap({"streamingImageGenerationResponse": {
+                        "imageId": f"{response_id}-{index}", "imageUrl": path, "seq": index,
+                        "progress": progress, "imageIndex": index}}))
+                images.append(path)
+        words = reply.split(" ")
+        for token in [words[0]] + [" " + word for word in words[1:]]:
+            events.append(wrap({"token": token, "isThinking": False, "isSoftStop": False,
+                                "responseId": response_id, "messageTag": "final"}))
+        events.append(wrap({"finalMetadata": {"followUpSuggestions": [], "feedbackLabels": [], "toolsUsed": {}},
+                            "isThinking": False, "isSoftStop": False, "responseId": response_id}))
+        events.append(wrap({"modelResponse": {"responseId": response_id, "message": reply, "sender": "ASSISTANT",
+                                              "generatedImageUrls": images, "partial": False},
+                            "isThinking": False, "isSoftStop": False, "responseId": response_id}))
+        if nested:
+            events.append({"result": {"title": {"newTitle": " ".join(message.split()[:4]).title()}}})
+        self.conversations[conversation_id] += [_Turn("human", message), _Turn("assistant", reply)]
+        return events
+
+    async def _answer(self, request: web.Request, payload: dict[str, Any], conversation_id: str,
+                      head: list[dict[str, Any]], nested: bool) -> web.StreamResponse:
+        fault, self.fault = self.fault, None
+        lines = [json.dumps(item).encode() + b"\n" for item in head + self._events(payload, conversation_id, nested)]
+        response = web.StreamResponse(headers={"content-type": "application/json"})
+        if self.rotate_sso:
+            old = request.cookies.get("sso")
+            self.valid_sso.discard(old)
+            response.set_cookie("sso", self.new_sso(), path="/", httponly=True, max_age=3600)
+        await response.prepare(request)
+        middle = len(lines) // 2
+        for index, line in enumerate(lines):
+            if index == middle and fault == "malformed":
+                await response.write(b'{"result": {"response": {"token": "x", \n')
+            if index == middle and fault == "error_line":
+                await response.write(b'{"error": {"code": 8, "message": "Too many requests", "details": []}}\n')
+                break
+            if index == middle and fault in ("cut", "reset"):
+                await response.write(line[: len(line) // 2])
+                self._drop(request, reset=fault == "reset")
+                return response
+            if index == len(lines) - 2 and fault == "truncated":
+                break  # the body ends cleanly, without the modelResponse
+            await response.write(line)
+            if fault == "slow":
+                await asyncio.sleep(self.slow_delay)
+        await response.write_eof()
+        return response
+
+    @staticmethod
+    def _drop(request: web.Request, reset: bool) -> None:
+        transport = request.transport
+        if transport is None:
+            return
+        if reset:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
