@@ -1,0 +1,20 @@
+"""Any OpenAI-compatible server the user runs (llama.cpp, vLLM, LM Studio, ...) at ``$G4F_LOCAL_API_BASE``."""
+
+from __future__ import annotations
+
+from ..template.OpenaiTemplate import OpenaiTemplate
+
+__all__ = ["LocalOpenAI"]
+
+
+class LocalOpenAI(OpenaiTemplate):
+    label = "Local OpenAI-compatible server"
+    url = "http://localhost:8080"
+    api_base = "http://localhost:8080/v1"  # llama.cpp's server; override with $G4F_LOCAL_API_BASE
+    api_base_env = "G4F_LOCAL_API_BASE"
+    api_key_env = "G4F_LOCAL_API_KEY"  # optional: most local servers take no key
+    working = True
+    needs_auth = False
+    report_cost = False
+    max_retries = 0
+    default_model = "local-model"

@@ -1,0 +1,20 @@
+"""xAI: the official Grok API (``XAI_API_KEY``); reasoning models stream ``reasoning_content``."""
+
+from __future__ import annotations
+
+from ..template.OpenaiTemplate import OpenaiTemplate
+
+__all__ = ["xAI"]
+
+
+class xAI(OpenaiTemplate):
+    label = "xAI"
+    url = "https://console.x.ai"
+    login_url = "https://console.x.ai/team/default/api-keys"
+    api_base = "https://api.x.ai/v1"
+    api_key_env = "XAI_API_KEY"
+    working = True
+    needs_auth = True
+    default_model = "grok-3"
+    fallback_models = ["grok-4", "grok-3", "grok-3-mini", "grok-2-1212", "grok-2-vision-1212"]
+    model_aliases = {"grok-2": "grok-2-1212", "grok-2-vision": "grok-2-vision-1212"}

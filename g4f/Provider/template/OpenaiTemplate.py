@@ -1,0 +1,290 @@
+"""``OpenaiTemplate``: any OpenAI-compatible chat API as a declaration.
+
+A provider for such an API declares class attributes only::
+
+    class Groq(OpenaiTemplate):
+        url = "https://console.groq.com/playground"
+        login_url = "https://console.groq.com/keys"
+        api_base = "https://api.groq.com/openai/v1"
+        api_key_env = "GROQ_API_KEY"
+        working = True
+        needs_auth = True
+        default_model = "llama-3.3-70b-versatile"
+
+and the template does the rest: the request (parameters pass through, see
+:mod:`g4f.Provider.template._request`), streamed and non-streamed answers as the same events,
+error mapping, retries, timeouts, the model list and blocking helpers for scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from ...errors import BadRequestError, G4FError, MissingAuthError, ModelNotFoundError, ResponseError
+from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
+from ...providers.helper import validate_messages
+from ...providers.response import ProviderInfo
+from ...secrets import register_secret
+from ...typing import AsyncResult, Messages
+from ._chunks import AnswerState, completion_events, stream_events
+from ._request import attach_media, build_headers, build_payload, has_image_input
+from ._retry import retry_delay
+from ._sync_helpers import SyncHelpers
+
+__all__ = ["OpenaiTemplate"]
+
+logger = logging.getLogger("g4f")
+
+
+class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
+    """Base of every provider for an OpenAI-compatible ``/chat/completions`` API.
+
+    Keyword arguments of ``create_async_generator`` besides the ones it names are sent in the
+    request body as they are (``temperature``, ``max_tokens``, ``tools``, ``response_format``,
+    ``reasoning_format``, and whatever the upstream accepts); g4f's own keywords and ``None``
+    values are not sent; ``extra_body`` is merged last.
+    """
+
+    #: The API root, e.g. ``https://api.groq.com/openai/v1``.
+    api_base: ClassVar[str] = ""
+    #: An environment variable that, when set, replaces ``api_base`` (local servers).
+    api_base_env: ClassVar[str | None] = None
+    #: Headers every request of this provider carries (e.g. OpenRouter's ``X-Title``).
+    default_headers: ClassVar[dict[str, str]] = {}
+    #: False: image parts in messages are refused before any request (``BadRequestError``).
+    supports_vision: ClassVar[bool] = True
+    #: Ask for a usage chunk at the end of streams (``stream_options.include_usage``).
+    stream_usage: ClassVar[bool] = True
+    #: Put a cost in ``Usage`` when the catalogue knows the model's prices (off for local servers).
+    report_cost: ClassVar[bool] = True
+    accepts_unknown_models: ClassVar[bool] = True
+    max_retries: ClassVar[int] = 2
+    #: First backoff step in seconds (doubled at each retry, with jitter).
+    retry_backoff: ClassVar[float] = 0.5
+    #: Longest wait before a retry; a longer Retry-After is raised at once instead.
+    max_retry_delay: ClassVar[float] = 20.0
+    #: Timeout of a ``/models`` fetch.
+    models_timeout: ClassVar[float] = 10.0
+
+    # -- where and how -------------------------------------------------------------------------
+    @classmethod
+    def get_api_base(cls, base_url: str | None = None) -> str:
+        """``base_url`` if given, else ``$api_base_env`` if set, else ``api_base``; no trailing slash."""
+        if not base_url and cls.api_base_env:
+            base_url = os.environ.get(cls.api_base_env)
+        base = base_url or cls.api_base
+        if not base:
+            raise BadRequestError("no API base URL: pass base_url=", provider=cls.get_name())
+        return base.rstrip("/")
+
+    @classmethod
+    def get_model(cls, model: str | None, **kwargs: Any) -> str:
+        """Aliases first, then the default for "" / "auto"; any other name is sent as it is.
+
+        A name the upstream does not serve comes back as its 404, i.e. ``ModelNotFoundError``.
+        """
+        if not model or model == "auto":
+            if not cls.default_model:
+                raise ModelNotFoundError("no model given and the provider has no default model",
+                                         provider=cls.get_name())
+            return cls.default_model
+        model = cls.model_aliases.get(model, model)
+        if cls.accepts_unknown_models or model in cls.known_models():
+            return model
+        raise ModelNotFoundError(f"model {model!r} not found; it serves: {', '.join(cls.known_models()[:20])}",
+                                 provider=cls.get_name())
+
+    @classmethod
+    def _credentials(cls, api_key: str | None) -> str | None:
+        key = cls.get_api_key(api_key)
+        register_secret(key)
+        if cls.needs_auth and not key:
+            raise MissingAuthError(f"no API key; {cls.credential_hint()}", provider=cls.get_name())
+        return key
+
+    # -- models --------------------------------------------------------------------------------
+    @classmethod
+    def known_models(cls, base_url: str | None = None) -> list[str]:
+        """The models known without a network call: a list fetched earlier, else the built-in one."""
+        from ._model_list import model_cache
+
+        try:
+            fetched = model_cache.get(cls.get_api_base(base_url))
+        except BadRequestError:
+            fetched = None
+        return fetched if fetched is not None else ProviderModelMixin.get_models.__func__(cls)  # type: ignore[attr-defined]
+
+    @classmethod
+    def serves(cls, model: str) -> bool:
+        return model in cls.model_aliases or model in cls.known_models()
+
+    @classmethod
+    async def get_models_async(
+        cls, api_key: str | None = None, base_url: str | None = None, *, api_base: str | None = None,
+        proxy: str | None = None, refresh: bool = False,
+    ) -> list[str]:
+        """The upstream's ``/models`` (with the key), cached per base URL; ``fallback_models`` on failure."""
+        from ._model_list import cached_model_ids
+
+        base = cls.get_api_base(base_url or api_base)
+        key = cls.get_api_key(api_key)
+        register_secret(key)
+        if cls.needs_auth and not key:
+            return cls.known_models(base)
+        headers = build_headers(key, False, cls.default_headers)
+        ids = await cached_model_ids(base, headers, cls.get_name(), refresh=refresh, proxy=proxy,
+                                     timeout=cls.models_timeout)
+        return ids if ids else cls.known_models(base)
+
+    @classmethod
+    def get_models(cls, api_key: str | None = None, base_url: str | None = None, **kwargs: Any) -> list[str]:
+        """The model list, without ever blocking an event loop.
+
+        Inside a running loop this never touches the network: it returns the list fetched earlier
+        for this base URL, else ``fallback_models`` (``await get_models_async()`` fetches there).
+        With no loop running (a script), it fetches ``/models`` now when a key is at hand (or none
+        is needed), blocking only the calling thread for at most ``models_timeout`` seconds.
+        """
+        base_url = base_url or kwargs.get("api_base")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            if not cls.needs_auth or cls.get_api_key(api_key):
+                from ...providers.asyncio import run_sync
+
+                return run_sync(lambda: cls.get_models_async(api_key, base_url, proxy=kwargs.get("proxy")))
+        return cls.known_models(base_url)
+
+    # -- the request ---------------------------------------------------------------------------
+    @classmethod
+    async def create_async_generator(  # type: ignore[override]
+        cls,
+        model: str,
+        messages: Messages,
+        stream: bool = True,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        proxy: str | None = None,
+        timeout: float | None = None,
+        *,
+        api_base: str | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_retries: int | None = None,
+        headers: dict[str, str] | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_body: dict[str, Any] | None = None,
+        media: list[Any] | None = None,
+        images: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
+        """Yield the answer's text deltas and events: ``ProviderInfo`` first, then text,
+        ``Reasoning``, and at the end ``ToolCalls``, ``Usage`` and ``FinishReason``.
+
+        ``timeout`` bounds the whole request, ``connect_timeout`` the connection and
+        ``read_timeout`` each silence (a stalled stream raises ``g4f.errors.TimeoutError``).
+        ``max_retries`` (default 2) retries 429, 5xx and connection errors before the first output.
+        """
+        name = cls.get_name()
+        messages = validate_messages(messages, name)
+        key = cls._credentials(api_key)
+        model = cls.get_model(model)
+        if media or images:
+            messages = attach_media(messages, [*(media or []), *(images or [])])
+        if not cls.supports_vision and has_image_input(messages):
+            raise BadRequestError(f"{cls.get_label()} does not accept image input; send text only "
+                                  "or choose a provider that supports vision", provider=name)
+        url = f"{cls.get_api_base(base_url or api_base)}/chat/completions"
+        payload = build_payload(model, messages, stream, kwargs, extra_body, cls.stream_usage, name)
+        request_headers = build_headers(key, stream, cls.default_headers, headers, extra_headers)
+        logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
+                     sorted(k for k in payload if k not in ("messages", "model", "stream")))
+        state_prices = cls._prices(model)
+        retries = cls.max_retries if max_retries is None else max_retries
+        attempt = 0
+        while True:
+            state = AnswerState(name, model, state_prices)
+            progress = {"connecting": True, "started": False}
+            try:
+                async for item in cls._request(url, payload, request_headers, stream, proxy, state, progress,
+                                               timeout, connect_timeout, read_timeout):
+                    if not progress["started"] and type(item) is not ProviderInfo:
+                        progress["started"] = True
+                    yield item
+                return
+            except G4FError as error:
+                if progress["started"] or attempt >= retries:
+                    raise
+                delay = retry_delay(error, attempt, base=cls.retry_backoff, max_delay=cls.max_retry_delay,
+                                    connecting=progress["connecting"])
+                if delay is None:
+                    raise
+                attempt += 1
+                logger.info("%s: %s; retry %d of %d in %.2f s", name, error, attempt, retries, delay)
+                await asyncio.sleep(delay)
+
+    @classmethod
+    def _prices(cls, model: str) -> tuple[float, float] | None:
+        if not cls.report_cost:
+            return None
+        from ...models import ModelUtils
+
+        row = ModelUtils.get(model)
+        if row is None or row.input_price is None or row.output_price is None:
+            return None
+        return (row.input_price, row.output_price)
+
+    @classmethod
+    async def _request(
+        cls, url: str, payload: dict[str, Any], headers: dict[str, str], stream: bool, proxy: str | None,
+        state: AnswerState, progress: dict[str, bool], timeout: float | None, connect_timeout: float | None,
+        read_timeout: float | None,
+    ) -> AsyncIterator[Any]:
+        from ...requests.aiohttp_session import get_session, make_timeout
+        from ...requests.jsonlib import dumps
+        from ...requests.transport import map_transport_errors
+
+        name = state.provider
+        session = await get_session()
+        async with map_transport_errors(name):
+            async with session.post(url, data=dumps(payload), headers=headers, proxy=proxy,
+                                    timeout=make_timeout(timeout, connect_timeout, read_timeout)) as response:
+                progress["connecting"] = False
+                if response.status >= 400:
+                    await cls._raise_for_status(response, state.model)
+                yield ProviderInfo(name, state.model, cls.get_label(), cls.url)
+                if response.content_type == "text/event-stream":
+                    from ...requests.streams import sse_stream
+
+                    async for item in stream_events(sse_stream(response, name), state):
+                        yield item
+                else:
+                    for item in completion_events(await cls._read_json(response, name), state):
+                        yield item
+
+    @staticmethod
+    async def _read_json(response: Any, provider: str) -> Any:
+        from ...requests.jsonlib import loads
+
+        body = await response.read()
+        try:
+            return loads(body)
+        except ValueError:
+            from ...requests.decoders import excerpt
+
+            raise ResponseError(f"the answer is not JSON: {excerpt(body)!r}", provider=provider) from None
+
+    @classmethod
+    async def _raise_for_status(cls, response: Any, model: str) -> None:
+        from ...requests.status import parse_retry_after, raise_for_status
+
+        try:
+            await raise_for_status(response, cls.get_name(), model)
+        except G4FError as error:
+            if response.status >= 500 and "retry-after" in response.headers:
+                error.retry_after = parse_retry_after({"retry-after": response.headers["retry-after"]})  # type: ignore[attr-defined]
+            raise

@@ -1,0 +1,182 @@
+"""From OpenAI-shaped chunks and completions to g4f events.
+
+Streamed and non-streamed answers yield the same events in the same order: text and
+``Reasoning`` as they come, then ``ToolCalls`` (fragments assembled per ``index``), ``Usage``
+(from ``usage`` or Groq's ``x_groq.usage``, with timings and cost) and ``FinishReason``.
+
+:func:`stream_events` is the hot path: each chunk was parsed once by ``sse_stream``; a plain
+content delta costs a few dict lookups and yields the upstream's own ``str`` object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ...errors import ResponseError
+from ...providers.response import FinishReason, Reasoning, ResponseType, ToolCalls, Usage
+
+__all__ = ["AnswerState", "ToolCallAssembler", "stream_events", "completion_events"]
+
+_USAGE_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+class ToolCallAssembler:
+    """Builds complete tool calls from streamed fragments; each ``index`` is a separate call.
+
+    The first fragment of a call brings ``id`` and ``function.name``; later ones bring pieces of
+    ``function.arguments`` to concatenate. Upstreams that omit ``index`` start a new call at each
+    new ``id``.
+    """
+
+    __slots__ = ("_calls", "_last")
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, Any]] = {}
+        self._last: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    def add(self, fragments: list[dict[str, Any]]) -> None:
+        for fragment in fragments:
+            index = fragment.get("index")
+            if index is None:
+                new_id = fragment.get("id")
+                last = self._calls.get(self._last) if self._last is not None else None
+                if last is None or (new_id and new_id != last["id"]):
+                    index = len(self._calls)
+                else:
+                    index = self._last
+            self._last = index
+            call = self._calls.get(index)
+            if call is None:
+                call = self._calls[index] = {"id": None, "type": "function", "name": [], "arguments": []}
+            if fragment.get("id"):
+                call["id"] = fragment["id"]
+            if fragment.get("type"):
+                call["type"] = fragment["type"]
+            function = fragment.get("function") or {}
+            name = function.get("name")
+            if name and (not call["name"] or call["name"][-1] != name):
+                call["name"].append(name)
+            arguments = function.get("arguments")
+            if arguments:
+                if not isinstance(arguments, str):  # a few upstreams send an object
+                    from ...requests.jsonlib import dumps
+
+                    arguments = dumps(arguments).decode()
+                call["arguments"].append(arguments)
+
+    def calls(self) -> list[dict[str, Any]]:
+        """The calls in OpenAI's shape, ordered by index."""
+        return [
+            {"id": call["id"], "type": call["type"],
+             "function": {"name": "".join(call["name"]), "arguments": "".join(call["arguments"])}}
+            for _, call in sorted(self._calls.items())
+        ]
+
+
+class AnswerState:
+    """What an answer reports besides its text: tool calls, usage, finish reason."""
+
+    __slots__ = ("provider", "model", "tool_calls", "usage", "finish_reason", "prices")
+
+    def __init__(self, provider: str, model: str, prices: tuple[float, float] | None = None) -> None:
+        self.provider = provider
+        self.model = model
+        self.tool_calls = ToolCallAssembler()
+        self.usage: dict[str, Any] | None = None
+        self.finish_reason: str | None = None
+        self.prices = prices
+
+    def final_events(self) -> list[ResponseType]:
+        events: list[ResponseType] = []
+        if self.tool_calls:
+            events.append(ToolCalls(self.tool_calls.calls()))
+        if self.usage is not None:
+            events.append(self._usage_event(self.usage))
+        if self.finish_reason:
+            events.append(FinishReason(self.finish_reason))
+        return events
+
+    def _usage_event(self, usage: dict[str, Any]) -> Usage:
+        prompt = int(usage.get("prompt_tokens") or 0)
+        completion = int(usage.get("completion_tokens") or 0)
+        total = usage.get("total_tokens")
+        extra = {k: v for k, v in usage.items() if k not in _USAGE_COUNTS}
+        if self.prices is not None:
+            extra["cost"] = (prompt * self.prices[0] + completion * self.prices[1]) / 1_000_000
+        return Usage(prompt, completion, int(total) if total is not None else None, **extra)
+
+    def upstream_error(self, error: Any) -> ResponseError:
+        if isinstance(error, dict):
+            error = error.get("message") or error
+        return ResponseError(f"the upstream stopped the answer with an error: {error}", provider=self.provider)
+
+
+async def stream_events(chunks: AsyncIterator[Any], state: AnswerState) -> AsyncIterator[Any]:
+    """Text deltas and events from parsed ``chat.completion.chunk`` objects, then the final events."""
+    add_tool_calls = state.tool_calls.add
+    async for chunk in chunks:
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            delta = choice.get("delta")
+            if delta:
+                content = delta.get("content")
+                if content and len(delta) == 1:  # the common case: a bare content delta
+                    yield content
+                else:
+                    reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+                    if reasoning:
+                        yield Reasoning(reasoning)
+                    if content:
+                        yield content
+                    tool_calls = delta.get("tool_calls")
+                    if tool_calls:
+                        add_tool_calls(tool_calls)
+            finish_reason = choice.get("finish_reason")
+            if finish_reason:
+                state.finish_reason = finish_reason
+        x_groq = chunk.get("x_groq")
+        if x_groq:
+            if x_groq.get("error"):
+                raise state.upstream_error(x_groq["error"])
+            if x_groq.get("usage"):
+                state.usage = x_groq["usage"]
+        usage = chunk.get("usage")
+        if usage:
+            state.usage = usage
+        if "error" in chunk:
+            raise state.upstream_error(chunk["error"])
+    for event in state.final_events():
+        yield event
+
+
+def completion_events(completion: Any, state: AnswerState) -> list[Any]:
+    """The events of a non-streamed ``chat.completion``, in the order a stream would give them."""
+    if not isinstance(completion, dict):
+        raise ResponseError(f"expected a chat.completion object, got {type(completion).__name__}",
+                            provider=state.provider)
+    if "error" in completion:
+        raise state.upstream_error(completion["error"])
+    choices = completion.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise ResponseError("the completion has no choices", provider=state.provider)
+    choice = choices[0]
+    message = choice.get("message") or {}
+    events: list[Any] = []
+    reasoning = message.get("reasoning") or message.get("reasoning_content")
+    if reasoning:
+        events.append(Reasoning(reasoning))
+    if message.get("content"):
+        events.append(message["content"])
+    if message.get("tool_calls"):
+        state.tool_calls.add(message["tool_calls"])
+    usage = completion.get("usage") or (completion.get("x_groq") or {}).get("usage")
+    if usage:
+        state.usage = usage
+    state.finish_reason = choice.get("finish_reason")
+    events.extend(state.final_events())
+    return events

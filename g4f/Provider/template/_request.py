@@ -1,0 +1,131 @@
+"""What an OpenAI-compatible upstream receives: the JSON body, the headers, image parts.
+
+The pass-through rule (documented in ``OpenaiTemplate``): every keyword argument a caller gives
+goes into the JSON body as it is, so a parameter the upstream adds tomorrow works today, except
+
+* the keywords the template consumes itself (``api_key``, ``base_url``, ``timeout``, ``headers``,
+  ``extra_body``, ...: see ``OpenaiTemplate.create_async_generator``);
+* :data:`FRAMEWORK_KEYWORDS`, which are g4f's own and mean nothing to an upstream; they are not
+  sent, and a debug log line names them;
+* values that are ``None``, which mean "not set".
+
+``extra_body`` is merged last and wins. An upstream that refuses a property answers 400, which
+becomes :class:`~g4f.errors.BadRequestError` quoting the upstream: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+from collections.abc import Mapping
+from typing import Any
+
+from ...typing import Messages
+
+__all__ = [
+    "FRAMEWORK_KEYWORDS",
+    "build_payload",
+    "build_headers",
+    "has_image_input",
+    "attach_media",
+]
+
+logger = logging.getLogger("g4f")
+
+#: Keywords of g4f's own interface (client, API server, fallback, web providers) that are never
+#: sent to an OpenAI-compatible upstream.
+FRAMEWORK_KEYWORDS = frozenset({
+    "conversation", "return_conversation", "conversation_id", "web_search", "ignore_stream",
+    "ignore_working", "ignored", "provider", "cookies", "action", "download_media", "auth_result",
+    "history_disabled", "auto_continue", "last_provider", "api_endpoint", "image_name",
+})
+
+_IMAGE_PARTS = ("image_url", "image", "input_image")
+
+
+def build_payload(
+    model: str,
+    messages: Messages,
+    stream: bool,
+    params: Mapping[str, Any],
+    extra_body: Mapping[str, Any] | None = None,
+    stream_usage: bool = False,
+    provider: str | None = None,
+) -> dict[str, Any]:
+    """The JSON body of ``POST /chat/completions`` under the pass-through rule above."""
+    payload: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
+    withheld = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if key in FRAMEWORK_KEYWORDS:
+            withheld.append(key)
+            continue
+        payload[key] = value
+    if withheld:
+        logger.debug("%s: not sent upstream (g4f's own keywords): %s", provider, ", ".join(sorted(withheld)))
+    if stream and stream_usage and "stream_options" not in payload:
+        payload["stream_options"] = {"include_usage": True}
+    if extra_body:
+        payload.update(extra_body)
+    return payload
+
+
+def build_headers(
+    api_key: str | None,
+    stream: bool,
+    *extra: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """Request headers: JSON in, SSE or JSON out, the bearer key when there is one."""
+    from ...version import __version__
+
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream" if stream else "application/json",
+        "User-Agent": f"g4f/{__version__}",
+    }
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    for more in extra:
+        if more:
+            headers.update(more)
+    return headers
+
+
+def has_image_input(messages: Messages) -> bool:
+    """Whether any message carries an image part (OpenAI's ``image_url`` and its cousins)."""
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and part.get("type") in _IMAGE_PARTS:
+                    return True
+    return False
+
+
+def _image_url(item: Any) -> str:
+    data, name = item if isinstance(item, (tuple, list)) else (item, None)
+    if isinstance(data, str):
+        return data  # a URL or a data URI already
+    if isinstance(data, (bytes, bytearray)):
+        mime = (mimetypes.guess_type(name)[0] if name else None) or "image/png"
+        return f"data:{mime};base64,{base64.b64encode(bytes(data)).decode()}"
+    raise TypeError(f"media items must be URLs, data URIs or bytes, not {type(data).__name__}")
+
+
+def attach_media(messages: Messages, media: list[Any]) -> Messages:
+    """A copy of ``messages`` whose last user message also carries ``media`` as ``image_url`` parts.
+
+    ``media`` is gpt4free's ``[(data, filename), ...]`` (or bare items); data is a URL, a data
+    URI or bytes.
+    """
+    messages = [dict(m) for m in messages]
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            parts = list(content) if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+            parts += [{"type": "image_url", "image_url": {"url": _image_url(item)}} for item in media]
+            message["content"] = parts
+            return messages
+    raise ValueError("media given but the conversation has no user message to attach it to")
