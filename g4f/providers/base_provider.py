@@ -227,40 +227,38 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         explicit = cls.explicit_credentials(kwargs)
         cache = cls.auth_cache()
         auth_result = None if explicit else cache.load()
-        from_cache = auth_result is not None
-        if auth_result is None:
-            async for item in cls.authenticate(save=not explicit, **kwargs):
-                if isinstance(item, AuthResult):
-                    auth_result = item
-                else:
-                    yield item
-        assert auth_result is not None
-        started = False
-        try:
-            try:
-                async for chunk in cls.create_authed(model, messages, auth_result, stream=stream, **kwargs):
-                    started = True
-                    yield chunk
-            except MissingAuthError:
-                if not from_cache or started:
-                    raise
-                # The cached credentials expired: forget them and log in once more (only once).
-                logger.info("%s: cached credentials were rejected; logging in again", cls.get_name())
-                cache.invalidate()
-                auth_result = None
-                async for item in cls.authenticate(**kwargs):
+        # Cached credentials may have expired: they earn one fresh login. Fresh ones do not (a
+        # login that is refused at once would be refused again).
+        may_refresh = auth_result is not None
+        while True:
+            if auth_result is None:
+                async for item in cls.authenticate(save=not explicit, **kwargs):
                     if isinstance(item, AuthResult):
                         auth_result = item
                     else:
                         yield item
-                assert auth_result is not None
+            assert auth_result is not None
+            started = False
+            try:
                 async for chunk in cls.create_authed(model, messages, auth_result, stream=stream, **kwargs):
+                    started = True
                     yield chunk
-        finally:
-            # Cookies the upstream rotated (AuthResult.update_cookies) are kept even when the
-            # answer failed or the caller stopped reading: the old ones may no longer work.
-            if auth_result is not None and auth_result.dirty and not explicit:
-                cache.save(auth_result)
+                return
+            except MissingAuthError:
+                if started:
+                    raise
+                if not explicit:
+                    cache.invalidate()  # rejected credentials are never kept
+                auth_result = None
+                if not may_refresh:
+                    raise
+                may_refresh = False
+                logger.info("%s: cached credentials were rejected; logging in again", cls.get_name())
+            finally:
+                # Cookies the upstream rotated (AuthResult.update_cookies) are kept even when the
+                # answer failed or the caller stopped reading: the old ones may no longer work.
+                if auth_result is not None and auth_result.dirty and not explicit:
+                    cache.save(auth_result)
 
 
 # Re-exported for providers that ask for it by gpt4free's name.
