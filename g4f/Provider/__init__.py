@@ -37,6 +37,8 @@ def __getattr__(name: str) -> Any:
             value = registry.get(name)
         except ProviderNotFoundError:
             raise AttributeError(f"module 'g4f.Provider' has no attribute {name!r}") from None
+        if registry.origin(name) == "registered":
+            return value  # not cached: a provider registered at run time may be replaced or removed
     globals()[name] = value
     return value
 
