@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import urllib.request
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,9 +28,27 @@ _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.Cl
 )
 
 
+_PROXY_SCHEMES = ("http", "https", "ws", "wss")  # the schemes aiohttp reads proxies for
+
+
 def _connector() -> aiohttp.TCPConnector:
     limit = int(os.environ.get("G4F_MAX_CONNECTIONS", "0"))
     return aiohttp.TCPConnector(limit=limit, limit_per_host=0, ttl_dns_cache=300)
+
+
+def _environment_configures_http() -> bool:
+    """Whether proxy variables or a netrc file exist: only then is ``trust_env`` worth its cost.
+
+    With ``trust_env`` aiohttp looks up the netrc file and the proxy variables in worker threads
+    on every request: two thread hops that cost a third of a loopback request. When neither is
+    configured those lookups find nothing, so the session skips them (it is made per loop, so a
+    proxy set before the loop's first request is honoured).
+    """
+    if any(scheme in _PROXY_SCHEMES for scheme in urllib.request.getproxies()):
+        return True
+    if os.environ.get("NETRC"):
+        return True
+    return os.path.isfile(os.path.join(os.path.expanduser("~"), "_netrc" if os.name == "nt" else ".netrc"))
 
 
 async def _keeper(loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -56,7 +75,7 @@ async def get_session() -> aiohttp.ClientSession:
         connector=_connector(),
         cookie_jar=aiohttp.DummyCookieJar(),
         timeout=aiohttp.ClientTimeout(total=None, connect=DEFAULT_CONNECT_TIMEOUT, sock_read=DEFAULT_READ_TIMEOUT),
-        trust_env=True,
+        trust_env=_environment_configures_http(),
     )
     keeper = _keeper(loop, session)
     await keeper.__anext__()
