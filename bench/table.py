@@ -1,0 +1,89 @@
+"""Ratios, targets and the printed table."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from scenarios import Measurement
+
+__all__ = ["Target", "TARGETS", "ratio", "render"]
+
+
+@dataclass(frozen=True)
+class Target:
+    scenario: str
+    metric: str
+    contender: str
+    op: str  # "<=" or ">="
+    value: float
+    base: str = "aiohttp"
+
+    def met(self, ratio_value: float) -> bool:
+        if math.isnan(ratio_value):
+            return False
+        return ratio_value <= self.value if self.op == "<=" else ratio_value >= self.value
+
+
+# The issue's targets, as g4f ÷ base in the same run.
+TARGETS = [
+    Target("1 import", "import time", "import g4f", "<=", 0.25, base="import aiohttp"),
+    Target("1 import", "import time", "from g4f.Provider import Groq", "<=", 1.0, base="import aiohttp"),
+    Target("2 long stream", "throughput", "g4f", ">=", 1.0),
+    Target("3 sequential streams", "median", "g4f", "<=", 1.1),
+    Target("4 sequential completions", "median", "g4f", "<=", 1.1),
+    Target("5 concurrent streams", "wall time", "g4f", "<=", 1.1),
+    Target("5 concurrent streams", "peak RSS", "g4f", "<=", 1.2),
+    Target("6 API server", "throughput", "aiohttp → g4f api", ">=", 0.5, base="aiohttp → replica"),
+    Target("7 AsyncClient long stream", "throughput", "g4f AsyncClient", ">=", 0.8),
+]
+
+BASES = {"1 import": "import aiohttp", "6 API server": "aiohttp → replica"}
+#: Scenario 7 is measured in the rounds of scenario 2, against the same aiohttp runs.
+BASE_SCENARIO = {"7 AsyncClient long stream": "2 long stream"}
+
+
+def ratio(item: Measurement, base: Measurement | None) -> float:
+    """The median over rounds of item ÷ base measured in the same round (pooled tails: their ratio)."""
+    if base is None or not item.samples or not base.samples:
+        return float("nan")
+    if item.pooled_percentile is not None:
+        return item.value / base.value
+    pairs = [a / b for a, b in zip(item.per_round, base.per_round) if b]
+    return statistics.median(pairs) if pairs else float("nan")
+
+
+def _fmt(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "n/a"
+    if unit == "chunks/s":
+        return f"{value:,.0f} {unit}"
+    if unit == "ms":
+        return f"{value:.3f} ms" if value < 10 else f"{value:,.1f} ms"
+    return f"{value:,.1f} {unit}"
+
+
+def render(measurements: list[Measurement], skipped: dict[str, str], requested: set[int]) -> str:
+    """A markdown table: one row per scenario, metric and contender."""
+    index = {(m.scenario, m.metric, m.contender): m for m in measurements}
+    targets = {(t.scenario, t.metric, t.contender): t for t in TARGETS}
+    lines = ["| scenario | metric | contender | median | ratio | target | met |",
+             "| --- | --- | --- | ---: | ---: | --- | --- |"]
+    for m in sorted(measurements, key=lambda m: m.scenario[:1]):
+        base_name = BASES.get(m.scenario, "aiohttp")
+        base = index.get((BASE_SCENARIO.get(m.scenario, m.scenario), m.metric, base_name))
+        r = ratio(m, base)
+        target = targets.get((m.scenario, m.metric, m.contender))
+        target_text = f"{target.op} {target.value:g}" if target else ""
+        met = ("yes" if target.met(r) else "**NO**") if target else ""
+        label = m.contender + (f" ({m.note})" if m.note else "")
+        ratio_text = "" if m.contender == base_name or math.isnan(r) else f"{r:.2f}"
+        lines.append(f"| {m.scenario} | {m.metric} | {label} | {_fmt(m.value, m.unit)} | {ratio_text} | "
+                     f"{target_text} | {met} |")
+    for (scenario, metric, contender), target in targets.items():
+        if int(scenario.split()[0]) in requested and (scenario, metric, contender) not in index:
+            why = skipped.get(contender, "not measured in this run")
+            lines.append(f"| {scenario} | {metric} | {contender} | n/a | | {target.op} {target.value:g} | "
+                         f"not measured: {why} |")
+    return "\n".join(lines)
