@@ -165,11 +165,13 @@ async def test_all_skipped_for_credentials_says_what_would_enable_each_in_one_li
     message = str(info.value)
     assert "\n" not in message
     assert message == (
-        "no provider for model 'm1' has credentials. "
-        "Keyed: set KEYED_API_KEY (get one at https://example.com/keys) or pass api_key=; "
-        "Cookied: run `g4f login cookied` or pass cookies="
+        "no provider for model 'm1' has credentials; set KEYED_API_KEY; "
+        "or Cookied: run `g4f login cookied` or pass cookies="
     )
-    assert set(info.value.hints) == {"Keyed", "Cookied"}
+    assert info.value.hints == {
+        "Keyed": "set KEYED_API_KEY (get one at https://example.com/keys) or pass api_key=",
+        "Cookied": "run `g4f login cookied` or pass cookies=",
+    }
     assert text(await ask(auto, cookies={"sso": "x"})) == "Cookied:m1"
 
 
@@ -197,9 +199,7 @@ async def test_keyless_providers_that_cannot_be_reached_give_the_credentials_err
     auto.add(local, keyed)
     with pytest.raises(MissingAuthError) as info:
         await ask(auto)
-    assert str(info.value) == (
-        "no provider for model 'm1' has credentials (Local: not reachable). Keyed: set KEYED_API_KEY or pass api_key="
-    )
+    assert str(info.value) == "no provider for model 'm1' has credentials; set KEYED_API_KEY (not reachable: Local)"
     assert isinstance(info.value.__cause__, RetryProviderError)
     assert local.calls == 1
 

@@ -193,14 +193,22 @@ def _only_unreachable_keyless(selection: Selection, error: RetryProviderError) -
 def missing_credentials_error(
     providers: Iterable[Any], for_model: str = "", unreachable: Sequence[Any] = ()
 ) -> MissingAuthError:
-    """One line naming, per provider, what would enable it (a variable to set, a login to run)."""
+    """One short line saying what would enable the providers: the key variables to set, the
+    logins to run; ``hints`` on the error holds each provider's full hint (with its key page).
+    """
     providers = list(providers)
-    hints = {provider_name(p): p.credential_hint() for p in providers}
-    listed = "; ".join(f"{_label(p)}: {p.credential_hint()}" for p in providers)
-    down = f" ({', '.join(_label(p) for p in unreachable)}: not reachable)" if unreachable else ""
-    error = MissingAuthError(f"no provider{for_model} has credentials{down}. {listed}")
-    error.hints = hints  # type: ignore[attr-defined]
+    variables = [p.api_key_env for p in providers if getattr(p, "api_key_env", None)]
+    others = [f"{_label(p)}: {p.credential_hint()}" for p in providers if not getattr(p, "api_key_env", None)]
+    parts = [f"set {_one_of(variables)}"] if variables else []
+    parts += others
+    down = f" (not reachable: {', '.join(_label(p) for p in unreachable)})" if unreachable else ""
+    error = MissingAuthError(f"no provider{for_model} has credentials; " + "; or ".join(parts) + down)
+    error.hints = {provider_name(p): p.credential_hint() for p in providers}  # type: ignore[attr-defined]
     return error
+
+
+def _one_of(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _label(provider: Any) -> str:
