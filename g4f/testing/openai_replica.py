@@ -282,14 +282,14 @@ class OpenAIReplica:
             page = _HTML_PAGE.format(status=fault.status)
             return web.Response(status=fault.status, text=page, headers=headers, content_type="text/html")
         status = fault.status
+        if fault.retry_after is not None:
+            headers["retry-after"] = f"{fault.retry_after:g}"
         if status == 401:
             return self._error(401, headers, fault.message or self.flavour.invalid_key_message,
                                "invalid_request_error", fault.code or "invalid_api_key")
         if status == 404:
             return self._model_not_found(model, headers, fault.message)
         if status == 429:
-            if fault.retry_after is not None:
-                headers["retry-after"] = f"{fault.retry_after:g}"
             message = fault.message or (
                 f"Rate limit reached for model `{model}` in organization `org_replica` service tier `on_demand` "
                 f"on requests per minute (RPM): Limit 30, Used 30, Requested 1. "
@@ -377,13 +377,13 @@ class OpenAIReplica:
         if fault is not None and fault.kind == "reset" and fault.after is None:
             _reset(request)
             return web.Response()
+        body = record.body
+        model = body.get("model", "") if isinstance(body, dict) else ""
+        if fault is not None and fault.kind in ("http", "html"):  # a scripted fault wins over the key check
+            return self._fault_response(fault, headers, model)
         denied = self._check_key(request, headers)
         if denied is not None:
             return denied
-        body = record.body
-        model = body.get("model", "") if isinstance(body, dict) else ""
-        if fault is not None and fault.kind in ("http", "html"):
-            return self._fault_response(fault, headers, model)
         invalid = self._validate(body, headers)
         if invalid is not None:
             return invalid

@@ -44,7 +44,6 @@ class Groq(OpenaiTemplate):
         "gpt-oss-120b": "openai/gpt-oss-120b",
         "gpt-oss-20b": "openai/gpt-oss-20b",
         "qwen-3-32b": "qwen/qwen3-32b",
-        "deepseek-r1": "deepseek-r1-distill-llama-70b",
         "kimi-k2": "moonshotai/kimi-k2-instruct",
         "llama-4-scout": "meta-llama/llama-4-scout-17b-16e-instruct",
         "llama-4-maverick": "meta-llama/llama-4-maverick-17b-128e-instruct",

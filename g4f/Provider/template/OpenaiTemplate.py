@@ -38,6 +38,7 @@ from ._sync_helpers import SyncHelpers
 __all__ = ["OpenaiTemplate"]
 
 logger = logging.getLogger("g4f")
+_sleep = asyncio.sleep  # the wait between retries (tests record it instead of sleeping)
 
 
 class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
@@ -225,7 +226,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                     raise
                 attempt += 1
                 logger.info("%s: %s; retry %d of %d in %.2f s", name, error, attempt, retries, delay)
-                await asyncio.sleep(delay)
+                await _sleep(delay)
 
     @classmethod
     def _prices(cls, model: str) -> tuple[float, float] | None:
