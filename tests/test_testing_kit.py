@@ -312,3 +312,55 @@ def test_the_fixtures_work_in_a_plugin_authors_project(pytester, monkeypatch):
     pytester.makepyfile(test_acme=PLUGIN_AUTHOR_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=6)
+
+
+# -- our own providers meet the contract ---------------------------------------------------------
+async def test_groq_meets_the_contract_against_its_replica():
+    from g4f.Provider import Groq
+    from tests.replicas.groq import GroqReplica
+
+    async with GroqReplica() as replica:
+        report = await check_provider(Groq, replica=replica, model="llama-3.3-70b-versatile",
+                                      messages=MESSAGES, expected_text=EXPECTED)
+    assert "connection reset raises NetworkError" in report.passed  # after Groq's own retries
+    assert "importing the module loads no HTTP or browser library" in report.passed
+
+
+@pytest.mark.parametrize("name", ["xAI", "OpenAI", "OpenRouter", "Ollama", "LocalOpenAI"])
+async def test_each_openai_compatible_declaration_meets_the_contract(name):
+    from g4f.providers.registry import get_provider
+
+    provider = get_provider(name)
+    api_key = "sk-declared-provider-key-0042" if provider.needs_auth else None
+    async with OpenAIReplica(api_key=api_key, models=[provider.default_model]) as replica:
+        report = await check_provider(provider, replica=replica, messages=MESSAGES, expected_text=EXPECTED,
+                                      max_retries=0)
+    assert ("refused key raises MissingAuthError" in report.passed) is provider.needs_auth
+
+
+async def test_grok_meets_the_contract_against_its_replica(serve, monkeypatch):
+    from g4f.errors import MissingAuthError
+    from g4f.Provider import Grok
+    from tests.replicas.grok import GrokReplica
+
+    replica = GrokReplica()
+    server = await serve(replica.app())
+    monkeypatch.setattr(Grok, "url", server.url)
+    monkeypatch.setattr(Grok, "conversation_url", f"{server.url}/rest/app-chat/conversations")
+    monkeypatch.setattr(Grok, "assets_url", f"{server.url}/assets")
+
+    def fault(kind: str) -> dict[str, Any]:
+        return {"arrange": lambda: setattr(replica, "fault", kind), "cleanup": lambda: setattr(replica, "fault", None)}
+
+    expired = "sso-expired-session-of-the-contract-0001"
+    cases = [
+        ErrorCase("expired session cookie", MissingAuthError, kwargs={"cookies": {"sso": expired}}),
+        ErrorCase("malformed line", ResponseError, **fault("malformed")),
+        ErrorCase("body cut mid-line", ResponseError, **fault("cut")),
+        ErrorCase("answer cut before its modelResponse", ResponseError, **fault("truncated")),
+        ErrorCase("error object in the stream", ResponseError, **fault("error_line")),
+    ]
+    report = await check_provider(Grok, model="grok-3", messages=[{"role": "user", "content": "Hello Grok"}],
+                                  cookies={"sso": replica.sso}, error_cases=cases)
+    assert "expired session cookie: no secret in the error" in report.passed
+    assert "has_credentials() sees the credentials given" in report.passed
