@@ -191,7 +191,7 @@ class Fault:
         words = text.split()
         if not words:
             raise ValueError("empty fault")
-        kind, options = words[0], {}
+        kind, options = words[0], dict[str, Any]()
         if kind.isdigit():
             kind, options["status"] = "http", int(kind)
         if kind == "reset":

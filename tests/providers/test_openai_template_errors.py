@@ -81,7 +81,7 @@ async def test_the_real_key_check_of_the_replica(groq):
 
 
 async def test_unknown_model_is_sent_as_is_and_the_404_is_model_not_found(groq):
-    with pytest.raises(ModelNotFoundError, match="model-of-tomorrow") as info:
+    with pytest.raises(ModelNotFoundError, match="model-of-tomorrow"):
         await collect(groq, model="model-of-tomorrow")
     assert groq.last_request.body["model"] == "model-of-tomorrow"
     assert len(groq.requests) == 1  # a 404 is not retried
@@ -112,6 +112,20 @@ async def test_429_is_retried_after_the_upstreams_retry_after(groq, monkeypatch)
     groq.faults.append(Fault.rate_limit(retry_after=3))
     items = await collect(groq)
     assert waits == [3.0]
+    assert "".join(i for i in items if is_text(i)) == "You said: hello big world"
+    assert len(groq.requests) == 2
+
+
+async def test_a_429_without_retry_after_uses_groqs_x_ratelimit_reset_header(groq):
+    groq.faults.append(Fault.rate_limit(retry_after=None))
+    with pytest.raises(RateLimitError) as info:
+        await collect(groq, max_retries=0)
+    assert info.value.retry_after == 6  # x-ratelimit-reset-requests: 6s
+
+
+async def test_an_answer_that_does_not_start_within_the_read_timeout_is_retried(groq):
+    groq.faults.append(Fault("stall", delay=30))  # non-streamed: silence before the response
+    items = await collect(groq, stream=False, read_timeout=0.3)
     assert "".join(i for i in items if is_text(i)) == "You said: hello big world"
     assert len(groq.requests) == 2
 

@@ -16,7 +16,7 @@ from typing import Any
 from ...errors import ResponseError
 from ...providers.response import FinishReason, Reasoning, ResponseType, ToolCalls, Usage
 
-__all__ = ["AnswerState", "ToolCallAssembler", "stream_events", "completion_events"]
+__all__ = ["AnswerState", "ToolCallAssembler", "completion_events", "stream_events"]
 
 _USAGE_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
@@ -40,7 +40,7 @@ class ToolCallAssembler:
 
     def add(self, fragments: list[dict[str, Any]]) -> None:
         for fragment in fragments:
-            index = fragment.get("index")
+            index: int | None = fragment.get("index")
             if index is None:
                 new_id = fragment.get("id")
                 last = self._calls.get(self._last) if self._last is not None else None
@@ -48,6 +48,7 @@ class ToolCallAssembler:
                     index = len(self._calls)
                 else:
                     index = self._last
+            assert index is not None
             self._last = index
             call = self._calls.get(index)
             if call is None:
@@ -80,7 +81,7 @@ class ToolCallAssembler:
 class AnswerState:
     """What an answer reports besides its text: tool calls, usage, finish reason."""
 
-    __slots__ = ("provider", "model", "tool_calls", "usage", "finish_reason", "prices")
+    __slots__ = ("finish_reason", "model", "prices", "provider", "tool_calls", "usage")
 
     def __init__(self, provider: str, model: str, prices: tuple[float, float] | None = None) -> None:
         self.provider = provider

@@ -25,10 +25,10 @@ from ...typing import Messages
 
 __all__ = [
     "FRAMEWORK_KEYWORDS",
-    "build_payload",
-    "build_headers",
-    "has_image_input",
     "attach_media",
+    "build_headers",
+    "build_payload",
+    "has_image_input",
 ]
 
 logger = logging.getLogger("g4f")

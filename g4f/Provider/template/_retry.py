@@ -12,7 +12,7 @@ import random
 
 from ...errors import G4FError, NetworkError, RateLimitError, ResponseStatusError, TimeoutError
 
-__all__ = ["retry_delay", "backoff"]
+__all__ = ["backoff", "retry_delay"]
 
 
 def backoff(attempt: int, base: float, max_delay: float) -> float:
