@@ -34,14 +34,14 @@ from ..errors import MissingAuthError, MissingRequirementsError
 from ..secrets import mask, register_secrets
 
 __all__ = [
-    "BrowserLogin",
-    "browser_login",
-    "open_browser",
-    "find_browser",
-    "browser_flags",
-    "session_processes",
-    "login_timeout",
     "DEFAULT_LOGIN_TIMEOUT",
+    "BrowserLogin",
+    "browser_flags",
+    "browser_login",
+    "find_browser",
+    "login_timeout",
+    "open_browser",
+    "session_processes",
 ]
 
 #: Seconds to wait for the user to log in; ``G4F_LOGIN_TIMEOUT`` overrides it.
@@ -264,11 +264,12 @@ async def browser_login(
     proxy: str | None = None,
     callback: Callback | None = None,
     poll_interval: float = 0.5,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | bool | None = True,
 ) -> BrowserLogin:
     """Open ``url`` in a browser and wait until the site has set the cookie ``cookie_name``.
 
-    ``callback(tab)``, if given, runs once the page is open (to fill a form automatically). The
+    ``callback(tab)``, if given, runs once the page is open (to fill a form automatically).
+    ``progress`` is where the progress line goes: True for stderr, a stream, or None for none. The
     cookies returned are those the browser would send to ``url``. Raises MissingAuthError when
     no login happens within ``timeout`` seconds (default ``$G4F_LOGIN_TIMEOUT`` or 300), and
     MissingRequirementsError when nodriver or a browser is missing. The browser is always
@@ -276,6 +277,10 @@ async def browser_login(
     """
     limit = login_timeout(timeout)
     name = label or url
+    if progress is True:
+        progress = sys.stderr
+    elif progress is False:
+        progress = None
     async with open_browser(headless=headless, browser_path=browser_path, proxy=proxy) as browser:
         tab = await browser.get(url)
         user_agent = await tab.evaluate("navigator.userAgent", return_by_value=True)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import MissingRequirementsError, TimeoutError
 from .transport import map_transport_error
 
-__all__ = ["StreamSession", "StreamResponse", "DEFAULT_IMPERSONATE", "user_agent_for"]
+__all__ = ["DEFAULT_IMPERSONATE", "StreamResponse", "StreamSession", "user_agent_for"]
 
 DEFAULT_IMPERSONATE = "chrome"
 _CHROME_USER_AGENT = (

@@ -32,7 +32,6 @@ from g4f.providers.response import (
     ImagePreview,
     ImageResponse,
     Reasoning,
-    RequestLogin,
     TitleGeneration,
     is_text,
 )

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["GrokReplica", "Recorded", "LOGIN_USER", "LOGIN_PASSWORD"]
+__all__ = ["LOGIN_PASSWORD", "LOGIN_USER", "GrokReplica", "Recorded"]
 
 LOGIN_USER = "alice@example.com"
 LOGIN_PASSWORD = "correct horse battery staple"
@@ -48,18 +48,18 @@ LOGIN_PAGE = """<!doctype html>
 <form id="login" method="post" action="/login">
   <input id="email" name="email" type="email" autocomplete="username">
   <input id="password" name="password" type="password" autocomplete="current-password">
-  <button id="submit" type="submit">Sign in</button>
+  <button id="sign-in" type="submit">Sign in</button>
 </form>
 <script>
   // The page logs itself in when opened as /?autologin=1 (a stand-in for a password manager).
   if (new URLSearchParams(location.search).get("autologin") === "1") {
-    document.getElementById("email").value = "%s";
-    document.getElementById("password").value = "%s";
+    document.getElementById("email").value = "{user}";
+    document.getElementById("password").value = "{password}";
     document.getElementById("login").submit();
   }
 </script>
 </body></html>
-""" % (LOGIN_USER, LOGIN_PASSWORD)
+""".replace("{user}", LOGIN_USER).replace("{password}", LOGIN_PASSWORD)
 
 APP_PAGE = """<!doctype html><html><head><title>Grok</title></head>
 <body><h1 id="app">Grok</h1><textarea placeholder="Ask anything"></textarea></body></html>"""

@@ -131,8 +131,8 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
     working = True
 
     default_model = "grok-3"
-    models = ["grok-3", "grok-3-thinking", "grok-2"]
-    model_aliases = {"grok-3-r1": "grok-3-thinking"}
+    models: ClassVar[list[str]] = ["grok-3", "grok-3-thinking", "grok-2"]
+    model_aliases: ClassVar[dict[str, str]] = {"grok-3-r1": "grok-3-thinking"}
     #: The ``modelName`` grok.com expects for each model; others are sent as "grok-3".
     upstream_models: ClassVar[dict[str, str]] = {"grok-2": "grok-latest"}
     #: Models that think before they answer (``isReasoning``).
@@ -259,20 +259,21 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
             "referer": f"{cls.url}/",
             "x-xai-request-id": str(uuid.uuid4()),
         }
-        async with StreamSession(
+        session = StreamSession(
             impersonate=auth_result.extra.get("impersonate", cls.impersonate),
             headers=auth_result.headers,
             cookies=auth_result.cookies,
             proxy=kwargs.get("proxy"),
             timeout=kwargs.get("timeout") or cls.timeout,
             provider=cls.get_name(),
-        ) as session:
-            async with session.post(url, json=cls._prepare_payload(model, message), headers=headers) as response:
-                auth_result.update_cookies(response.cookies)
-                await raise_for_status(response, cls.get_name(), model)
-                async for data in ndjson_stream(response, cls.get_name()):
-                    for event in answer.feed(data):
-                        yield event
+        )
+        payload = cls._prepare_payload(model, message)
+        async with session, session.post(url, json=payload, headers=headers) as response:
+            auth_result.update_cookies(response.cookies)
+            await raise_for_status(response, cls.get_name(), model)
+            async for data in ndjson_stream(response, cls.get_name()):
+                for event in answer.feed(data):
+                    yield event
         if not answer.complete:
             raise ResponseError("grok.com's answer ended before its final modelResponse: it is incomplete",
                                 provider=cls.get_name())
