@@ -22,6 +22,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
 from ...errors import BadRequestError, G4FError, MissingAuthError, ModelNotFoundError, ResponseError
@@ -204,24 +205,33 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         request_headers = build_headers(key, stream, cls.default_headers, headers, extra_headers)
         logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
                      sorted(k for k in payload if k not in ("messages", "model", "stream")))
-        state_prices = cls._prices(model)
+        prices = cls._prices(model)
+        timeouts = (timeout, connect_timeout, read_timeout)
         retries = cls.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
-            state = AnswerState(name, model, state_prices)
-            progress = {"connecting": True, "started": False}
+            state = AnswerState(name, model, prices)
+            connecting, started = True, False
             try:
-                async for item in cls._request(url, payload, request_headers, stream, proxy, state, progress,
-                                               timeout, connect_timeout, read_timeout):
-                    if not progress["started"] and type(item) is not ProviderInfo:
-                        progress["started"] = True
-                    yield item
+                async with cls._open(url, payload, request_headers, proxy, timeouts, model) as response:
+                    connecting = False
+                    yield ProviderInfo(name, model, cls.get_label(), cls.url)
+                    if response.content_type == "text/event-stream":
+                        from ...requests.streams import sse_stream
+
+                        async for item in stream_events(sse_stream(response, name), state):
+                            started = True
+                            yield item
+                    else:
+                        for item in completion_events(await cls._read_json(response, name), state):
+                            started = True
+                            yield item
                 return
             except G4FError as error:
-                if progress["started"] or attempt >= retries:
+                if started or attempt >= retries:
                     raise
                 delay = retry_delay(error, attempt, base=cls.retry_backoff, max_delay=cls.max_retry_delay,
-                                    connecting=progress["connecting"])
+                                    connecting=connecting)
                 if delay is None:
                     raise
                 attempt += 1
@@ -240,32 +250,26 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         return (row.input_price, row.output_price)
 
     @classmethod
-    async def _request(
-        cls, url: str, payload: dict[str, Any], headers: dict[str, str], stream: bool, proxy: str | None,
-        state: AnswerState, progress: dict[str, bool], timeout: float | None, connect_timeout: float | None,
-        read_timeout: float | None,
+    @asynccontextmanager
+    async def _open(
+        cls, url: str, payload: dict[str, Any], headers: dict[str, str], proxy: str | None,
+        timeouts: tuple[float | None, float | None, float | None], model: str,
     ) -> AsyncIterator[Any]:
+        """POST the request on the shared session; the response once its status is OK.
+
+        Transport errors inside the block (reading the body included) come out as g4f errors.
+        """
         from ...requests.aiohttp_session import get_session, make_timeout
         from ...requests.jsonlib import dumps
         from ...requests.transport import map_transport_errors
 
-        name = state.provider
         session = await get_session()
-        async with map_transport_errors(name):
+        async with map_transport_errors(cls.get_name()):
             async with session.post(url, data=dumps(payload), headers=headers, proxy=proxy,
-                                    timeout=make_timeout(timeout, connect_timeout, read_timeout)) as response:
-                progress["connecting"] = False
+                                    timeout=make_timeout(*timeouts)) as response:
                 if response.status >= 400:
-                    await cls._raise_for_status(response, state.model)
-                yield ProviderInfo(name, state.model, cls.get_label(), cls.url)
-                if response.content_type == "text/event-stream":
-                    from ...requests.streams import sse_stream
-
-                    async for item in stream_events(sse_stream(response, name), state):
-                        yield item
-                else:
-                    for item in completion_events(await cls._read_json(response, name), state):
-                        yield item
+                    await cls._raise_for_status(response, model)
+                yield response
 
     @staticmethod
     async def _read_json(response: Any, provider: str) -> Any:

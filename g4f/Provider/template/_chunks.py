@@ -4,8 +4,9 @@ Streamed and non-streamed answers yield the same events in the same order: text 
 ``Reasoning`` as they come, then ``ToolCalls`` (fragments assembled per ``index``), ``Usage``
 (from ``usage`` or Groq's ``x_groq.usage``, with timings and cost) and ``FinishReason``.
 
-:func:`stream_events` is the hot path: each chunk was parsed once by ``sse_stream``; a plain
-content delta costs a few dict lookups and yields the upstream's own ``str`` object.
+:func:`stream_events` is the hot path: each chunk was parsed once by ``sse_stream``; a bare
+content delta costs a few dict lookups and yields the upstream's own ``str`` object. ``usage``,
+``x_groq`` and ``error`` are looked for in the other chunks only (the last ones carry them).
 """
 
 from __future__ import annotations
@@ -126,17 +127,17 @@ async def stream_events(chunks: AsyncIterator[Any], state: AnswerState) -> Async
             delta = choice.get("delta")
             if delta:
                 content = delta.get("content")
-                if content and len(delta) == 1:  # the common case: a bare content delta
+                if content and len(delta) == 1 and choice.get("finish_reason") is None:
+                    yield content  # the common case, a bare content delta: nothing else to look at
+                    continue
+                reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+                if reasoning:
+                    yield Reasoning(reasoning)
+                if content:
                     yield content
-                else:
-                    reasoning = delta.get("reasoning") or delta.get("reasoning_content")
-                    if reasoning:
-                        yield Reasoning(reasoning)
-                    if content:
-                        yield content
-                    tool_calls = delta.get("tool_calls")
-                    if tool_calls:
-                        add_tool_calls(tool_calls)
+                tool_calls = delta.get("tool_calls")
+                if tool_calls:
+                    add_tool_calls(tool_calls)
             finish_reason = choice.get("finish_reason")
             if finish_reason:
                 state.finish_reason = finish_reason
