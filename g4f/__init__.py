@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from .providers.response import CompletionText
 
-__all__ = ["ChatCompletion", "get_cookies", "aclose", "__version__"]
+__all__ = ["ChatCompletion", "__version__", "aclose", "get_cookies"]
 
 
 def _install_log_filter() -> None:
@@ -72,7 +72,7 @@ class ChatCompletion:
         from .providers.base_provider import collect_text
 
         model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
-        stream_ = prov.create_async_generator(model_name, messages, stream=stream, **kwargs)
+        stream_: AsyncIterator[Any] = prov.create_async_generator(model_name, messages, stream=stream, **kwargs)
         if stream:
             return stream_
         return await collect_text(stream_)

@@ -28,26 +28,27 @@ from __future__ import annotations
 import builtins
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .secrets import redact
 
 __all__ = [
+    "BadRequestError",
     "G4FError",
     "MissingAuthError",
     "MissingRequirementsError",
     "ModelNotFoundError",
+    "NestAsyncioError",
+    "NetworkError",
+    "NoValidHarFileError",
+    "PaymentRequiredError",
     "ProviderNotFoundError",
     "ProviderNotWorkingError",
-    "ResponseStatusError",
-    "BadRequestError",
-    "PaymentRequiredError",
     "RateLimitError",
     "ResponseError",
-    "NetworkError",
-    "TimeoutError",
-    "NestAsyncioError",
+    "ResponseStatusError",
     "RetryProviderError",
-    "NoValidHarFileError",
+    "TimeoutError",
     "VersionNotFoundError",
 ]
 
@@ -71,11 +72,11 @@ class G4FError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
 
-    def __reduce__(self):  # keep errors picklable with their keyword-only fields
+    def __reduce__(self) -> tuple[Any, ...]:  # keep errors picklable with their keyword-only fields
         return (_rebuild, (type(self), self.__dict__.copy()))
 
 
-def _rebuild(cls: type[G4FError], state: dict) -> G4FError:
+def _rebuild(cls: type[G4FError], state: dict[str, Any]) -> G4FError:
     error = cls.__new__(cls)
     Exception.__init__(error, state.get("message", ""))
     error.__dict__.update(state)
@@ -152,7 +153,7 @@ if sys.version_info < (3, 11):  # asyncio.TimeoutError became builtins.TimeoutEr
     _timeout_bases += (asyncio.TimeoutError,)
 
 
-class TimeoutError(*_timeout_bases):  # type: ignore[misc]  # noqa: A001
+class TimeoutError(*_timeout_bases):  # type: ignore[misc]
     """Raised when connecting or reading takes longer than the configured timeout."""
 
 

@@ -12,7 +12,15 @@ import logging
 import threading
 from collections.abc import Iterable
 
-__all__ = ["register_secret", "register_secrets", "redact", "mask", "RedactingFilter"]
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "REPLACEMENT",
+    "RedactingFilter",
+    "mask",
+    "redact",
+    "register_secret",
+    "register_secrets",
+]
 
 #: Values shorter than this are not treated as secrets: redacting "1" or "on" would mangle text.
 MIN_SECRET_LENGTH = 6

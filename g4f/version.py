@@ -10,7 +10,7 @@ import os
 
 from .errors import VersionNotFoundError
 
-__all__ = ["__version__", "VersionUtils", "utils"]
+__all__ = ["PYPI_URL", "VersionUtils", "__version__", "utils"]
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,7 +43,7 @@ def decode_sse(chunks, **options):
 
 def split_at(body: bytes, *positions: int) -> list[bytes]:
     cuts = [0, *sorted(positions), len(body)]
-    return [body[a:b] for a, b in zip(cuts, cuts[1:])]
+    return [body[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def test_sse_whole_body():

@@ -224,14 +224,12 @@ async def test_connection_refused_is_a_network_error(closed_port):
 
     session = await get_session()
     with pytest.raises(NetworkError, match="^Groq: ") as caught:
-        async with map_transport_errors("Groq"):
-            async with session.get(f"http://127.0.0.1:{closed_port}/"):
-                pass
+        async with map_transport_errors("Groq"), session.get(f"http://127.0.0.1:{closed_port}/"):
+            pass
     assert caught.value.__cause__ is not None  # chained: the backend's error stays inspectable
     with pytest.raises(NetworkError, match="^Grok: "):
-        async with StreamSession(provider="Grok") as curl_session:
-            async with curl_session.get(f"http://127.0.0.1:{closed_port}/"):
-                pass
+        async with StreamSession(provider="Grok") as curl_session, curl_session.get(f"http://127.0.0.1:{closed_port}/"):
+            pass
 
 
 @pytest.fixture
@@ -270,10 +268,11 @@ async def test_read_stall_is_a_g4f_timeout(serve):
     received = []
     try:
         with pytest.raises(TimeoutError, match="^Groq: timed out"):
-            async with map_transport_errors("Groq"):
-                async with session.get(server.url, timeout=make_timeout(read=0.3)) as response:
-                    async for event in sse_stream(response, "Groq"):
-                        received.append(event)
+            async with map_transport_errors("Groq"), session.get(
+                server.url, timeout=make_timeout(read=0.3)
+            ) as response:
+                async for event in sse_stream(response, "Groq"):
+                    received.append(event)
     finally:
         release.set()
     assert received == [{"a": 1}]
@@ -285,13 +284,12 @@ async def test_read_stall_over_curl_cffi_is_a_g4f_timeout(serve):
     release = asyncio.Event()
     server = await serve(_stalling_app(release))
     with pytest.raises(TimeoutError, match="^Grok: "):
-        async with StreamSession(provider="Grok", timeout=1) as session:
-            async with session.get(server.url) as response:
-                try:
-                    async for _ in sse_stream(response, "Grok"):
-                        pass
-                finally:
-                    release.set()  # let the server finish, so closing the transfer is quick
+        async with StreamSession(provider="Grok", timeout=1) as session, session.get(server.url) as response:
+            try:
+                async for _ in sse_stream(response, "Grok"):
+                    pass
+            finally:
+                release.set()  # let the server finish, so closing the transfer is quick
 
 
 async def test_cut_body_read_whole_is_a_response_error(serve):
@@ -312,6 +310,5 @@ async def test_cut_body_read_whole_is_a_response_error(serve):
     server = await serve(app)
     session = await get_session()
     with pytest.raises(ResponseError, match="cut short"):
-        async with map_transport_errors("Groq"):
-            async with session.get(server.url) as response:
-                await response.read()
+        async with map_transport_errors("Groq"), session.get(server.url) as response:
+            await response.read()

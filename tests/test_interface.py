@@ -4,6 +4,7 @@ or not, keyword arguments passed through; and a user's ten-line provider on ever
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 import pytest
 from aiohttp import web
@@ -24,7 +25,7 @@ class Recorder(AsyncGeneratorProvider):
     """Answers with what it was called with."""
 
     working = True
-    calls: list = []
+    calls: ClassVar[list[dict]] = []
 
     @classmethod
     async def create_async_generator(cls, model, messages, stream=True, **kwargs):

@@ -198,9 +198,9 @@ def test_errors_keep_their_type_on_every_path(provider_kind):
     with pytest.raises(ResponseError, match="Failing: cut"):
         g4f.ChatCompletion.create("m", MESSAGES, provider=Failing)
     received = []
+    stream = g4f.ChatCompletion.create("m", MESSAGES, provider=Failing, stream=True)
     with pytest.raises(ResponseError):
-        for chunk in g4f.ChatCompletion.create("m", MESSAGES, provider=Failing, stream=True):
-            received.append(chunk)
+        received.extend(stream)
     assert received == ["partial "]  # a cut stream is an error after what came, not a short answer
 
     async def run_async():

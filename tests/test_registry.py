@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from typing import ClassVar
 
 import pytest
 
@@ -157,8 +158,8 @@ def test_lazy_namespace_framework_names():
 
 class Catalogue(ProviderModelMixin):
     default_model = "big-model"
-    models = ["big-model", "small-model", "vision-model"]
-    model_aliases = {"big": "big-model", "small": "small-model"}
+    models: ClassVar[list[str]] = ["big-model", "small-model", "vision-model"]
+    model_aliases: ClassVar[dict[str, str]] = {"big": "big-model", "small": "small-model"}
 
 
 def test_get_model_empty_or_auto_is_the_default():
@@ -186,7 +187,7 @@ def test_get_model_unknown_names_provider_and_models():
 def test_get_model_long_model_list_is_shortened():
     class Many(ProviderModelMixin):
         default_model = "m0"
-        models = [f"m{i}" for i in range(100)]
+        models: ClassVar[list[str]] = [f"m{i}" for i in range(100)]
 
     with pytest.raises(ModelNotFoundError) as caught:
         Many.get_model("x")
@@ -195,7 +196,7 @@ def test_get_model_long_model_list_is_shortened():
 
 def test_get_model_without_default():
     class NoDefault(ProviderModelMixin):
-        models = ["a"]
+        models: ClassVar[list[str]] = ["a"]
 
     with pytest.raises(ModelNotFoundError, match="NoDefault: .*default"):
         NoDefault.get_model("")
@@ -204,7 +205,7 @@ def test_get_model_without_default():
 def test_get_models_includes_default_and_falls_back():
     class Fallback(ProviderModelMixin):
         default_model = "d"
-        fallback_models = ["f1", "f2"]
+        fallback_models: ClassVar[list[str]] = ["f1", "f2"]
 
     assert Fallback.get_models() == ["d", "f1", "f2"]
     assert Fallback.serves("f2") and not Fallback.serves("zz")

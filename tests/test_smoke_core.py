@@ -1,11 +1,11 @@
 """A user's ten-line provider works through every path of the unified interface."""
 
+import pytest
+
 import g4f
 from g4f.errors import NestAsyncioError
 from g4f.providers.base_provider import AsyncGeneratorProvider
 from g4f.providers.response import Reasoning, Usage
-
-import pytest
 
 
 class Echo(AsyncGeneratorProvider):

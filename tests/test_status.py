@@ -161,10 +161,10 @@ async def test_raise_for_status_over_curl_cffi(serve, index):
     status, _, _, error_type, words = CASES[index]
     register_secret(KEY)
     server = await serve(status_app())
-    async with StreamSession(provider="Grok") as session:
-        async with session.post(f"{server.url}/status/{index}") as response:
-            with pytest.raises(error_type) as caught:
-                await raise_for_status(response, provider="Grok")
+    url = f"{server.url}/status/{index}"
+    async with StreamSession(provider="Grok") as session, session.post(url) as response:
+        with pytest.raises(error_type) as caught:
+            await raise_for_status(response, provider="Grok")
     assert caught.value.status == status
     for word in words:
         assert word.lower() in str(caught.value).lower()

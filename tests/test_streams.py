@@ -144,9 +144,10 @@ async def test_ndjson_bad_line_and_cut_body(serve):
 
 
 async def read_sse_curl(server, **options):
-    async with StreamSession(impersonate="chrome", provider="Grok") as session:
-        async with session.post(f"{server.url}/stream") as response:
-            return [event async for event in sse_stream(response, "Grok", **options)]
+    async with StreamSession(impersonate="chrome", provider="Grok") as session, session.post(
+        f"{server.url}/stream"
+    ) as response:
+        return [event async for event in sse_stream(response, "Grok", **options)]
 
 
 async def test_sse_over_curl_cffi(serve):
@@ -169,7 +170,6 @@ async def test_sse_over_curl_cffi_errors(serve):
 
 async def test_ndjson_over_curl_cffi(serve):
     server = await serve(chunked_app(*NDJSON, content_type="application/x-ndjson"))
-    async with StreamSession(provider="Grok") as session:
-        async with session.post(f"{server.url}/stream") as response:
-            lines = [line async for line in ndjson_stream(response, "Grok")]
+    async with StreamSession(provider="Grok") as session, session.post(f"{server.url}/stream") as response:
+        lines = [line async for line in ndjson_stream(response, "Grok")]
     assert len(lines) == 3 and lines[1]["result"]["response"]["token"] == " there"

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from ..errors import NestAsyncioError
 
-__all__ = ["to_sync_iter", "run_sync", "iter_in_thread"]
+__all__ = ["iter_in_thread", "run_sync", "to_sync_iter"]
 
 T = TypeVar("T")
 
@@ -71,7 +71,7 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
     _check_no_running_loop()
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(factory())  # type: ignore[arg-type]
+        return loop.run_until_complete(factory())
     finally:
         _close_loop(loop)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import MissingAuthError, ModelNotFoundError
 from ..typing import AsyncResult, CreateResult, Messages
@@ -25,13 +25,19 @@ from .asyncio import iter_in_thread, to_sync_iter
 from .response import AuthResult, CompletionText, RequestLogin, ResponseType
 from .types import BaseProvider
 
+if TYPE_CHECKING:
+    from ..auth.cache import AuthCache
+
+# AuthResult and RequestLogin are re-exported: gpt4free's providers import them from here.
 __all__ = [
-    "BaseProvider",
     "AbstractProvider",
-    "AsyncProvider",
-    "AsyncGeneratorProvider",
-    "ProviderModelMixin",
     "AsyncAuthedProvider",
+    "AsyncGeneratorProvider",
+    "AsyncProvider",
+    "AuthResult",
+    "BaseProvider",
+    "ProviderModelMixin",
+    "RequestLogin",
     "collect_text",
 ]
 
@@ -102,7 +108,7 @@ class AsyncProvider(AbstractProvider):
         raise NotImplementedError
 
     @classmethod
-    async def create_async_generator(  # type: ignore[override]
+    async def create_async_generator(
         cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
     ) -> AsyncResult:
         yield await cls.create_async(model, messages, **kwargs)
@@ -187,8 +193,9 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         raise NotImplementedError
 
     @classmethod
-    def auth_cache(cls):  # -> AuthCache; imported lazily to keep provider imports light
-        from ..auth.cache import AuthCache
+    def auth_cache(cls) -> AuthCache:
+        """This provider's cached credentials (``<config>/auth/<name>.json``)."""
+        from ..auth.cache import AuthCache  # imported here to keep provider imports light
 
         return AuthCache(cls.get_name())
 
@@ -220,7 +227,7 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         yield auth_result
 
     @classmethod
-    async def create_async_generator(  # type: ignore[override]
+    async def create_async_generator(
         cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
     ) -> AsyncResult:
         # Credentials passed by the caller are used as they are and never written to disk.
@@ -260,6 +267,3 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
                 if auth_result is not None and auth_result.dirty and not explicit:
                     cache.save(auth_result)
 
-
-# Re-exported for providers that ask for it by gpt4free's name.
-RequestLogin = RequestLogin

@@ -8,25 +8,28 @@ prints as its token, as gpt4free users expect. The answer itself is the ``str`` 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from ..secrets import mask, register_secret, register_secrets
 
 __all__ = [
-    "ResponseType",
-    "Reasoning",
-    "ToolCalls",
-    "Usage",
+    "AuthResult",
+    "CompletionText",
+    "Conversation",
     "FinishReason",
     "ImagePreview",
     "ImageResponse",
-    "TitleGeneration",
     "JsonConversation",
-    "Conversation",
     "ProviderInfo",
+    "Reasoning",
     "RequestLogin",
-    "AuthResult",
-    "CompletionText",
+    "ResponseType",
+    "TitleGeneration",
+    "ToolCalls",
+    "Usage",
     "is_text",
 ]
 
@@ -42,7 +45,7 @@ class ResponseType:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+        return self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -78,7 +81,7 @@ def _extra_attribute(event: Any, name: str) -> Any:
 class Reasoning(ResponseType):
     """Thinking text (``token``) or a thinking status line (``status``), kept apart from the answer."""
 
-    __slots__ = ("token", "status")
+    __slots__ = ("status", "token")
 
     def __init__(self, token: str | None = None, status: str | None = None) -> None:
         self.token = token
@@ -103,7 +106,7 @@ class ToolCalls(ResponseType):
 class Usage(ResponseType):
     """Token counts of one completion; extra fields (timings, cost) are kept as attributes."""
 
-    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens", "extra")
+    __slots__ = ("completion_tokens", "extra", "prompt_tokens", "total_tokens")
 
     def __init__(
         self,
@@ -139,7 +142,7 @@ class FinishReason(ResponseType):
 
 
 class _Images(ResponseType):
-    __slots__ = ("urls", "alt", "options")
+    __slots__ = ("alt", "options", "urls")
 
     def __init__(self, urls: str | list[str], alt: str = "", options: Mapping[str, Any] | None = None) -> None:
         self.urls = [urls] if isinstance(urls, str) else list(urls)
@@ -203,7 +206,7 @@ class Conversation(JsonConversation):
 class ProviderInfo(ResponseType):
     """Which provider and model answered; yielded before the first text."""
 
-    __slots__ = ("name", "model", "label", "url")
+    __slots__ = ("label", "model", "name", "url")
 
     def __init__(self, name: str, model: str | None = None, label: str | None = None, url: str | None = None):
         self.name = name
@@ -229,7 +232,7 @@ class AuthResult(ResponseType):
     Extra keyword arguments (``impersonate``, ``proxy``, ``user_agent``, ...) are kept as attributes.
     """
 
-    __slots__ = ("cookies", "headers", "api_key", "extra", "_dirty")
+    __slots__ = ("_dirty", "api_key", "cookies", "extra", "headers")
 
     def __init__(
         self,
@@ -281,6 +284,9 @@ class AuthResult(ResponseType):
         )
 
 
+_E = TypeVar("_E", bound=ResponseType)
+
+
 class CompletionText(str):
     """A non-streamed answer: the text itself, with the events that came with it as attributes.
 
@@ -291,12 +297,12 @@ class CompletionText(str):
 
     events: list[ResponseType]
 
-    def __new__(cls, text: str, events: Iterable[ResponseType] = ()) -> CompletionText:
+    def __new__(cls, text: str, events: Iterable[ResponseType] = ()) -> Self:
         self = super().__new__(cls, text)
         self.events = list(events)
         return self
 
-    def _last(self, kind: type) -> Any:
+    def _last(self, kind: type[_E]) -> _E | None:
         for event in reversed(self.events):
             if isinstance(event, kind):
                 return event

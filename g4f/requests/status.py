@@ -6,6 +6,7 @@ without a server; ``raise_for_status`` reads the body from either HTTP backend a
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -24,7 +25,16 @@ from ..errors import (
 from .decoders import excerpt
 from .jsonlib import loads
 
-__all__ = ["parse_retry_after", "upstream_message", "error_for_status", "raise_for_status", "response_status"]
+__all__ = [
+    "MAX_ERROR_BODY",
+    "error_for_status",
+    "parse_retry_after",
+    "raise_for_status",
+    "response_status",
+    "upstream_message",
+]
+
+logger = logging.getLogger("g4f")
 
 #: The most of an error body that is read and quoted.
 MAX_ERROR_BODY = 64 * 1024
@@ -164,6 +174,6 @@ async def _read_limited(response: Any) -> bytes:
             size += len(chunk)
             if size >= MAX_ERROR_BODY:
                 break
-    except Exception:  # noqa: BLE001 - an unreadable error body must not hide the status
-        pass
+    except Exception as exc:  # noqa: BLE001 - an unreadable error body must not hide the status
+        logger.debug("could not read the error body: %s", type(exc).__name__)
     return b"".join(parts)[:MAX_ERROR_BODY]

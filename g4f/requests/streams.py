@@ -7,15 +7,16 @@ parsed once. A stream that ends before its terminator is an error, never a short
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from ..errors import ResponseError
 from .decoders import NDJSONDecoder, SSEDecoder, excerpt
 from .jsonlib import loads
 from .transport import map_transport_error
 
-__all__ = ["iter_bytes", "sse_stream", "ndjson_stream"]
+__all__ = ["DONE", "iter_bytes", "ndjson_stream", "sse_stream"]
 
+#: The data of the SSE event that ends an OpenAI-style stream.
 DONE = b"[DONE]"
 
 
@@ -23,12 +24,14 @@ def iter_bytes(response: Any) -> AsyncIterable[bytes]:
     """The body of an aiohttp or curl_cffi response (or any async iterable of bytes)."""
     content = getattr(response, "content", None)
     if content is not None and hasattr(content, "iter_any"):  # aiohttp
-        return content.iter_any()
-    if hasattr(response, "aiter_content"):  # curl_cffi
-        return response.aiter_content()
-    if hasattr(response, "iter_bytes"):
-        return response.iter_bytes()
-    return response
+        body = content.iter_any()
+    elif hasattr(response, "aiter_content"):  # curl_cffi
+        body = response.aiter_content()
+    elif hasattr(response, "iter_bytes"):  # g4f's StreamResponse
+        body = response.iter_bytes()
+    else:
+        body = response
+    return cast("AsyncIterable[bytes]", body)
 
 
 def _parse(data: bytes, provider: str | None) -> Any:
@@ -69,7 +72,7 @@ async def sse_stream(
                     done = True
                     break
                 yield _parse(data, provider)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
     if done:
         return
@@ -95,7 +98,7 @@ async def ndjson_stream(response: Any, provider: str | None = None) -> AsyncIter
         async for chunk in iter_bytes(response):
             for line in decoder.feed(chunk):
                 yield _parse(line, provider)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
     for line in decoder.close():
         yield _parse(line, provider)
