@@ -14,7 +14,7 @@ import stat
 import sys
 from pathlib import Path
 
-__all__ = ["config_dir", "cookies_dir", "auth_dir", "ensure_private_dir", "write_private_file", "check_private_file"]
+__all__ = ["auth_dir", "check_private_file", "config_dir", "cookies_dir", "ensure_private_dir", "write_private_file"]
 
 logger = logging.getLogger("g4f")
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Union
 if TYPE_CHECKING:
     from .providers.response import ResponseType
 
-__all__ = ["Message", "Messages", "Cookies", "Headers", "Chunk", "AsyncResult", "CreateResult"]
+__all__ = ["AsyncResult", "Chunk", "Cookies", "CreateResult", "Headers", "Message", "Messages"]
 
 #: One chat message in OpenAI's shape: ``{"role": "user", "content": "Hello"}``.
 Message = dict[str, Any]

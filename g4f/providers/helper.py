@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import BadRequestError
 from ..typing import Messages
 
-__all__ = ["message_text", "format_prompt", "get_last_user_message", "validate_messages"]
+__all__ = ["format_prompt", "get_last_user_message", "message_text", "validate_messages"]
 
 
 def message_text(content: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import ProviderNotWorkingError
 from .types import BaseProvider
 
-__all__ = ["resolve_provider", "get_model_and_provider"]
+__all__ = ["get_model_and_provider", "resolve_provider"]
 
 
 def resolve_provider(provider: Any) -> Any:

@@ -14,20 +14,20 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "StreamSession",
-    "StreamResponse",
-    "get_session",
-    "close_sessions",
-    "make_timeout",
-    "sse_stream",
-    "ndjson_stream",
-    "iter_bytes",
-    "raise_for_status",
-    "error_for_status",
-    "parse_retry_after",
-    "map_transport_errors",
-    "SSEDecoder",
     "NDJSONDecoder",
+    "SSEDecoder",
+    "StreamResponse",
+    "StreamSession",
+    "close_sessions",
+    "error_for_status",
+    "get_session",
+    "iter_bytes",
+    "make_timeout",
+    "map_transport_errors",
+    "ndjson_stream",
+    "parse_retry_after",
+    "raise_for_status",
+    "sse_stream",
 ]
 
 _WHERE = {

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["loads", "dumps", "JSONDecodeError", "BACKEND"]
+__all__ = ["BACKEND", "JSONDecodeError", "dumps", "loads"]
 
 JSONDecodeError = ValueError  # both backends raise subclasses of ValueError
 

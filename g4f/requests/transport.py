@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 from ..errors import G4FError, NetworkError, ResponseError, TimeoutError
 
-__all__ = ["map_transport_errors", "map_transport_error"]
+__all__ = ["map_transport_error", "map_transport_errors"]
 
 # curl error codes: https://curl.se/libcurl/c/libcurl-errors.html
 _CURL_TIMEOUT = {28}
