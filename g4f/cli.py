@@ -177,7 +177,8 @@ async def _chat(prompt: str | None, model: str, provider: str | None, options: d
         if interactive and line.strip() in ("exit", "quit"):
             break
         messages.append({"role": "user", "content": line})
-        text, conversation, answered_by = await _answer(messages, model, provider, conversation, printer, options)
+        text, conversation, answered_by = await _answer(list(messages), model, provider, conversation, printer,
+                                                        options)
         messages.append({"role": "assistant", "content": text})
         if conversation is not None and provider is None and answered_by:
             provider = answered_by  # the conversation state belongs to whoever answered

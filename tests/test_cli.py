@@ -1,0 +1,218 @@
+"""The ``g4f`` command line: each command run as a user runs it (in a subprocess), or through
+``main(argv)`` where the test needs its own in-test providers."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from g4f.cli import main
+from g4f.errors import ModelNotFoundError
+from g4f.providers.base_provider import AsyncAuthedProvider
+from g4f.providers.response import AuthResult, Conversation, ProviderInfo, Reasoning, RequestLogin
+
+from .client.conftest import closed_port, local_servers_absent  # noqa: F401  (autouse here too)
+from .client.scripted import last_user_text, registered, scripted
+
+
+def g4f(*args, env_extra=None, config_dir, stdin=""):
+    """Run ``g4f ARGS`` in a fresh interpreter with no credentials in its environment."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    dead = f"http://127.0.0.1:{closed_port()}/v1"
+    env.update({"G4F_CONFIG_DIR": str(config_dir), "OLLAMA_API_BASE": dead, "G4F_LOCAL_API_BASE": dead})
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "g4f.cli", *args], env=env, input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def one_error_line(result) -> str:
+    assert result.returncode == 1, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("g4f: error: ") and "Traceback" not in result.stderr
+    return lines[0]
+
+
+# -- chat ----------------------------------------------------------------------------------------
+
+Thinker = scripted("Thinker", [ProviderInfo("Thinker", "t-1"), Reasoning("weighing "), Reasoning("options"),
+                               Reasoning(status="searching the web"), "The ", "answer."])
+
+
+def test_chat_streams_the_answer_and_shows_reasoning_apart(capsys):
+    with registered(Thinker):
+        assert main(["chat", "What is it?", "-p", "thinker"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "The answer.\n"
+    assert "[thinking] weighing options" in err and "[searching the web]" in err
+    assert Thinker.calls[-1][1] == [{"role": "user", "content": "What is it?"}]
+
+
+def test_chat_reads_the_prompt_from_stdin_with_a_dash(capsys, monkeypatch):
+    echo = scripted("Echo", lambda model, messages, kwargs: [f"got: {last_user_text(messages)}"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long\nprompt"))
+    with registered(echo):
+        assert main(["chat", "-", "-p", "Echo", "-m", "some-model"]) == 0
+    assert capsys.readouterr().out == "got: a long\nprompt\n"
+    assert echo.calls[-1][0] == "some-model"
+
+
+def test_interactive_session_continues_the_conversation(capsys, monkeypatch):
+    def remembering(model, messages, kwargs):
+        conversation = kwargs.get("conversation")
+        turn = (conversation.turn if conversation is not None else 0) + 1
+        return [ProviderInfo("Memory"), f"turn {turn}: {last_user_text(messages)}", Conversation(f"c{turn}", turn=turn)]
+
+    memory = scripted("Memory", remembering, serves=classmethod(lambda cls, model: model == "memory-model"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("first\n\nsecond\nthird\n"))
+    with registered(memory):
+        assert main(["chat", "-m", "memory-model"]) == 0  # auto-selection picks Memory, then keeps it
+    assert capsys.readouterr().out == "turn 1: first\nturn 2: second\nturn 3: third\n"
+    model, messages, kwargs = memory.calls[-1]
+    assert [m["content"] for m in messages] == ["first", "turn 1: first", "second", "turn 2: second", "third"]
+    assert kwargs["conversation"].conversation_id == "c2"
+
+
+def test_unknown_provider_is_one_line(tmp_path):
+    line = one_error_line(g4f("chat", "Hello", "-p", "Gorq", config_dir=tmp_path))
+    assert "no provider named 'Gorq'" in line and "Groq" in line
+
+
+def test_unknown_model_is_one_line(capsys):
+    picky = scripted("Picky", [ModelNotFoundError("model 'nope' not found; it serves: a, b", provider="Picky")])
+    with registered(picky):
+        assert main(["chat", "Hello", "-p", "Picky", "-m", "nope"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["g4f: error: Picky: model 'nope' not found; it serves: a, b"]
+
+
+def test_missing_key_for_a_named_provider_is_one_line(tmp_path):
+    line = one_error_line(g4f("chat", "Hello", "-p", "Groq", config_dir=tmp_path))
+    assert "GROQ_API_KEY" in line
+
+
+def test_fresh_machine_chat_says_what_to_set(tmp_path):
+    result = g4f("chat", "Hello", config_dir=tmp_path)
+    line = one_error_line(result)
+    assert "GROQ_API_KEY" in line
+    assert result.stdout == ""
+
+
+def test_an_error_after_output_starts_goes_on_its_own_line(capsys):
+    from g4f.errors import ResponseError
+
+    cut = scripted("Cut", ["partial answer", ResponseError("the stream was cut short", provider="Cut")])
+    with registered(cut):
+        assert main(["chat", "Hello", "-p", "Cut"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "partial answer\n" and err == "g4f: error: Cut: the stream was cut short\n"
+
+
+# -- providers, models ---------------------------------------------------------------------------
+
+def test_providers_table_says_who_needs_and_has_credentials(tmp_path):
+    result = g4f("providers", env_extra={"GROQ_API_KEY": "gsk_cliTestKey12345678"}, config_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["PROVIDER", "NEEDS", "AUTH", "CREDENTIALS", "WORKING", "MODELS"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert rows["Groq"][1:3] == ["yes", "found"] and "llama-3.3-70b-versatile," in rows["Groq"]
+    assert rows["OpenAI"][1:3] == ["yes", "missing"]
+    assert rows["Ollama"][1:3] == ["no", "-"]
+    assert "gsk_cliTestKey12345678" not in result.stdout + result.stderr
+
+
+def test_providers_as_json(tmp_path):
+    result = g4f("providers", "--json", config_dir=tmp_path)
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    assert rows["Grok"]["needs_auth"] and not rows["Grok"]["credentials"]
+    assert "grok-3" in rows["Grok"]["models"]
+
+
+def test_models_table_and_one_providers_models(tmp_path):
+    result = g4f("models", config_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "Groq" in rows["llama-3.3-70b-versatile"] and "131072" in rows["llama-3.3-70b-versatile"]
+    groq = g4f("models", "-p", "groq", "--json", config_dir=tmp_path)
+    ids = [row["id"] for row in json.loads(groq.stdout)]
+    assert "llama-3.3-70b-versatile" in ids and "grok-3" not in ids
+
+
+def test_models_of_an_unknown_provider_is_one_line(tmp_path):
+    assert "no provider named 'nobody'" in one_error_line(g4f("models", "-p", "nobody", config_dir=tmp_path))
+
+
+# -- login ---------------------------------------------------------------------------------------
+
+class Portal(AsyncAuthedProvider):
+    working = True
+    label = "Portal"
+    login_url = "https://portal.test/login"
+
+    @classmethod
+    async def on_auth_async(cls, **kwargs):
+        yield RequestLogin(cls.label, cls.login_url)
+        yield AuthResult(cookies={"session": "portal-session-secret-42"})
+
+    @classmethod
+    async def create_authed(cls, model, messages, auth_result, **kwargs):
+        yield f"hello with {len(auth_result.cookies)} cookie"
+
+
+def test_login_runs_authenticate_and_caches_the_result(capsys, isolated_config):
+    with registered(Portal):
+        assert main(["login", "portal"]) == 0
+        out, err = capsys.readouterr()
+        assert "Log in to Portal in the browser window (https://portal.test/login)" in err
+        cache = isolated_config / "auth" / "Portal.json"
+        assert f"Logged in to Portal; credentials saved in {cache}" in out
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+        assert "portal-session-secret-42" not in out + err
+        # The cached login is used by the next chat without logging in again.
+        assert main(["chat", "hi", "-p", "Portal"]) == 0
+        out, err = capsys.readouterr()
+        assert out == "hello with 1 cookie\n" and "Log in" not in err
+
+
+def test_login_grok_with_a_cookie_file(tmp_path):
+    cookies = tmp_path / "cookies"
+    cookies.mkdir(parents=True)
+    cookie_file = cookies / "grok.json"
+    cookie_file.write_text(json.dumps(
+        [{"domain": ".grok.com", "name": "sso", "value": "sso-cookie-value-0123456789"},
+         {"domain": ".grok.com", "name": "sso-rw", "value": "sso-rw-value-0123456789"}]))
+    cookie_file.chmod(0o600)
+    result = g4f("login", "grok", config_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    cache = tmp_path / "auth" / "Grok.json"
+    assert result.stdout.startswith("Logged in to Grok") and f"credentials saved in {cache}" in result.stdout
+    assert json.loads(cache.read_text())["cookies"]["sso"] == "sso-cookie-value-0123456789"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert "sso-cookie-value" not in result.stdout + result.stderr
+
+
+def test_login_to_a_provider_that_takes_a_key_says_which_key(tmp_path):
+    assert "GROQ_API_KEY" in one_error_line(g4f("login", "groq", config_dir=tmp_path))
+
+
+# -- usage ---------------------------------------------------------------------------------------
+
+def test_usage_errors_exit_2_and_help_lists_the_commands(tmp_path):
+    result = g4f("frobnicate", config_dir=tmp_path)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    help_text = g4f("--help", config_dir=tmp_path).stdout
+    for command in ("chat", "api", "providers", "models", "login"):
+        assert command in help_text
+
+
+@pytest.mark.parametrize("command", [["chat", "--help"], ["api", "--help"]])
+def test_command_help(tmp_path, command):
+    result = g4f(*command, config_dir=tmp_path)
+    assert result.returncode == 0 and "--" in result.stdout
