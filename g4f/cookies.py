@@ -8,9 +8,13 @@ or a mapping ``{"<domain>": {"<name>": "<value>"}}``. Browser stores are read wi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ from .errors import MissingRequirementsError
 from .secrets import register_secrets
 from .typing import Cookies
 
-__all__ = ["get_cookies", "read_cookie_files", "load_cookies_from_browsers", "domain_matches"]
+__all__ = ["domain_matches", "get_cookies", "load_cookies_from_browsers", "read_cookie_files"]
 
 logger = logging.getLogger("g4f")
 
@@ -35,9 +39,9 @@ def _cookies_in(data: Any, domain: str) -> Cookies:
     found: Cookies = {}
     if isinstance(data, list):
         for item in data:
-            if isinstance(item, dict) and "name" in item and "value" in item:
-                if domain_matches(str(item.get("domain", "")), domain):
-                    found[str(item["name"])] = str(item["value"])
+            if (isinstance(item, dict) and "name" in item and "value" in item
+                    and domain_matches(str(item.get("domain", "")), domain)):
+                found[str(item["name"])] = str(item["value"])
     elif isinstance(data, dict):
         for key, value in data.items():
             if isinstance(value, dict) and domain_matches(str(key), domain):
@@ -63,13 +67,49 @@ def read_cookie_files(domain: str, directory: Path | None = None) -> Cookies:
     return cookies
 
 
-def _browser_loaders(single_browser: bool) -> Iterable[tuple[str, Callable[..., Any]]]:
+_keyring_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _builtin_key_without_keyring(browser_cookie3: Any) -> Iterator[None]:
+    """Let browser_cookie3 read Chromium's cookies where no D-Bus session exists.
+
+    Without a session bus (servers, containers, SSH) Chromium cannot reach a keyring and encrypts
+    cookies with its built-in key; browser_cookie3 would fall back to that key only after a
+    keyring lookup fails with RuntimeError, but without a bus the lookup fails with KeyError
+    and the whole store is skipped. Where there is no bus, skip the lookup instead.
+    """
+    manager = getattr(browser_cookie3, "_LinuxPasswordManager", None)
+    default = getattr(browser_cookie3, "CHROMIUM_DEFAULT_PASSWORD", None)
+    if manager is None or default is None or not sys.platform.startswith("linux") \
+            or os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        yield
+        return
+
+    class _NoKeyring(manager):  # type: ignore[misc, valid-type]
+        def get_password(self, os_crypt_name: str) -> bytes:
+            return default
+
+    with _keyring_lock:
+        browser_cookie3._LinuxPasswordManager = _NoKeyring
+        try:
+            yield
+        finally:
+            browser_cookie3._LinuxPasswordManager = manager
+
+
+def _import_browser_cookie3() -> Any:
     try:
         import browser_cookie3
     except ImportError as exc:
         raise MissingRequirementsError(
             'reading cookies from your browser needs browser_cookie3: pip install "g4f[browser]"'
         ) from exc
+    return browser_cookie3
+
+
+def _browser_loaders(single_browser: bool) -> Iterable[tuple[str, Callable[..., Any]]]:
+    browser_cookie3 = _import_browser_cookie3()
     names = ["firefox", "chrome", "chromium", "brave", "edge", "opera", "vivaldi", "librewolf"]
     loaders = [(name, getattr(browser_cookie3, name)) for name in names if hasattr(browser_cookie3, name)]
     return loaders[:1] if single_browser else loaders
@@ -85,10 +125,14 @@ def load_cookies_from_browsers(
         if raise_requirements_error:
             raise
         return {}
+    browser_cookie3 = _import_browser_cookie3()
     for name, loader in loaders:
         try:
-            jar = loader(domain_name=domain.lstrip("."))
-        except Exception as exc:  # a browser that is not installed or whose store is locked
+            with _builtin_key_without_keyring(browser_cookie3):
+                jar = loader(domain_name=domain.lstrip("."))
+        # browser_cookie3 raises whatever its backends raise (sqlite3, OSError, its own errors, ...)
+        # for a browser that is not installed or whose store is locked: try the next browser.
+        except Exception as exc:  # noqa: BLE001
             logger.debug("No cookies from %s: %s", name, type(exc).__name__)
             continue
         cookies = {c.name: c.value for c in jar if domain_matches(c.domain, domain) and c.value is not None}

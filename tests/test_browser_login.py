@@ -58,7 +58,8 @@ class FormFiller:
 
 
 @pytest.fixture
-async def grok(serve, monkeypatch) -> GrokReplica:
+async def grok(serve, monkeypatch, tmp_path) -> GrokReplica:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no real browser cookie store may answer for grok.com
     replica = GrokReplica(valid_sso=set())
     server = await serve(replica.app())
     monkeypatch.setattr(Grok, "url", server.url)

@@ -189,17 +189,25 @@ async def _close_connections(browser: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def open_browser(
-    *, headless: bool | None = None, browser_path: str | None = None, proxy: str | None = None
+    *,
+    headless: bool | None = None,
+    browser_path: str | None = None,
+    proxy: str | None = None,
+    user_data_dir: str | os.PathLike[str] | None = None,
 ) -> AsyncIterator[Any]:
-    """A nodriver ``Browser`` on a fresh Chromium; the browser and its profile are gone on exit.
+    """A nodriver ``Browser`` on a fresh Chromium; the browser is gone on exit.
 
-    ``headless`` defaults to True where there is no display.
+    The profile is a new temporary folder, removed on exit, unless ``user_data_dir`` names one
+    to use and keep. ``headless`` defaults to True where there is no display.
     """
     nodriver = _import_nodriver()
     executable = find_browser(browser_path)
     if headless is None:
         headless = not _has_display()
-    profile = Path(tempfile.mkdtemp(prefix="g4f-browser-"))
+    keep_profile = user_data_dir is not None
+    profile = Path(user_data_dir) if keep_profile else Path(tempfile.mkdtemp(prefix="g4f-browser-"))
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a stale one from an earlier run
     process: asyncio.subprocess.Process | None = None
     browser: Any = None
     try:
@@ -224,7 +232,8 @@ async def open_browser(
                 nodriver.core.util.get_registered_instances().discard(browser)
         if process is not None:
             await asyncio.shield(_end_process_tree(process))
-        shutil.rmtree(profile, ignore_errors=True)
+        if not keep_profile:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 async def _site_cookies(tab: Any, url: str) -> dict[str, str]:
