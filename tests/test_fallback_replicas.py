@@ -191,6 +191,8 @@ def test_no_credentials_anywhere_names_groq_api_key_and_the_grok_login(monkeypat
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
     monkeypatch.setenv("OLLAMA_API_BASE", closed)
     monkeypatch.setenv("G4F_LOCAL_API_BASE", closed)
+    # Only what a fresh install has: the built-ins (other tests may have registered their own).
+    monkeypatch.setattr(AnyProvider, "registry", ProviderRegistry())
     try:
         with pytest.raises(MissingAuthError) as info:
             g4f.ChatCompletion.create("", ask())
