@@ -312,3 +312,13 @@ async def test_cut_body_read_whole_is_a_response_error(serve):
     with pytest.raises(ResponseError, match="cut short"):
         async with map_transport_errors("Groq"), session.get(server.url) as response:
             await response.read()
+
+
+def test_log_records_are_redacted(caplog):
+    import logging
+
+    register_secret("sk-logged-secret-value-42")
+    with caplog.at_level(logging.DEBUG, logger="g4f"):
+        logging.getLogger("g4f").warning("upstream said: %s", "bad key sk-logged-secret-value-42")
+    assert "sk-logged-secret-value-42" not in caplog.text
+    assert "bad key ***" in caplog.text

@@ -274,3 +274,32 @@ def test_provider_declares_its_attributes():
     for attribute in ("url", "label", "working", "needs_auth", "supports_stream", "supports_system_message",
                       "supports_message_history", "login_url", "parent", "api_key_env"):
         assert hasattr(GeneratorKind, attribute)
+
+
+async def test_timeout_on_a_sync_provider_cancels_cleanly_and_closes_it():
+    # A timeout (or a fallback giving up) cancels the consumer while the worker thread is inside
+    # the provider's blocking call: the caller gets its TimeoutError at once, and the provider's
+    # generator is still closed once that call returns (its finally blocks release resources).
+    closed = threading.Event()
+    release = threading.Event()
+
+    class Blocking(AbstractProvider):
+        working = True
+
+        @classmethod
+        def create_completion(cls, model, messages, stream=False, **kwargs):
+            try:
+                yield "first "
+                release.wait(10)  # a blocking call that outlives the caller's patience
+                yield "second "
+            finally:
+                closed.set()
+
+    async def consume():
+        return [chunk async for chunk in Blocking.create_async_generator("m", MESSAGES)]
+
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(consume(), 0.2)
+    assert not closed.is_set()  # still blocked in the provider
+    release.set()
+    assert await asyncio.to_thread(closed.wait, 10)

@@ -8,6 +8,8 @@ at a time. It never patches asyncio and never nests loops: called inside a runni
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -16,6 +18,8 @@ from ..errors import NestAsyncioError
 __all__ = ["iter_in_thread", "run_sync", "to_sync_iter"]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("g4f")
 
 _NESTED = (
     "The synchronous API was called inside a running event loop; "
@@ -76,17 +80,46 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
         _close_loop(loop)
 
 
+def _log_close_error(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("closing a sync provider's stream failed: %r", future.exception())
+
+
 async def iter_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
-    """Pull a blocking iterator in a worker thread so the event loop never waits on it."""
+    """Pull a blocking iterator in a worker thread so the event loop never waits on it.
+
+    When the consumer stops early or is cancelled (a timeout) while the worker is inside
+    ``next()``, the iterator is closed once that call returns: a generator cannot be closed while
+    it runs, and it must still be closed so its ``finally`` blocks release what they hold.
+    """
     loop = asyncio.get_running_loop()
     done = object()
+    idle = threading.Event()
+    idle.set()
+
+    def pull() -> object:
+        try:
+            return next(iterator, done)
+        finally:
+            idle.set()
+
     try:
         while True:
-            item = await loop.run_in_executor(None, next, iterator, done)
+            idle.clear()
+            item = await loop.run_in_executor(None, pull)
             if item is done:
                 return
             yield item  # type: ignore[misc]
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:
-            await loop.run_in_executor(None, close)
+
+            def close_when_idle() -> None:
+                idle.wait()
+                close()
+
+            closing = loop.run_in_executor(None, close_when_idle)
+            if idle.is_set():
+                await closing
+            else:  # still inside next(): close it when that returns, without making the caller wait
+                closing.add_done_callback(_log_close_error)
