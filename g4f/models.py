@@ -89,7 +89,7 @@ class ModelUtils:
         model = cls.convert.get(name)
         if model is None and name:
             lowered = name.lower()
-            for key, candidate in cls.convert.items():
+            for key, candidate in list(cls.convert.items()):  # a copy: others may register meanwhile
                 if key.lower() == lowered:
                     return candidate
         return model

@@ -345,3 +345,16 @@ def test_sync_calls_from_many_threads_share_one_health_record_safely():
     assert answers == ["sync answer"] * 80
     assert health.state(down).consecutive_failures == 80
     assert health.state(SyncWords).consecutive_failures == 0
+
+
+async def test_providers_may_be_given_by_name(monkeypatch):
+    from g4f.errors import ProviderNotFoundError
+    from g4f.providers.registry import ProviderRegistry
+
+    private = ProviderRegistry(builtins={})
+    private.register(SyncWords)
+    monkeypatch.setattr("g4f.providers.registry.registry", private)
+    provider = IterListProvider(["SyncWords"], shuffle=False, health=ProviderHealth())
+    assert text_of(await collect(provider)) == "sync answer"
+    with pytest.raises(ProviderNotFoundError, match="Nope"):
+        await collect(IterListProvider(["Nope"], shuffle=False, health=ProviderHealth()))

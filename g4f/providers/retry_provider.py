@@ -203,6 +203,14 @@ def _short(error: BaseException, name: str) -> str:
     return text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
 
 
+def _resolve(provider: Any) -> Any:
+    if isinstance(provider, str):
+        from .registry import registry
+
+        return registry.get(provider)
+    return provider
+
+
 class IterListProvider(BaseProvider):
     """A provider made of providers: tries them in turn (shuffled unless ``shuffle=False``).
 
@@ -224,8 +232,8 @@ class IterListProvider(BaseProvider):
         return None
 
     def attempts(self, model: str) -> list[Attempt]:
-        """The providers to try for ``model``, in the order they will be tried."""
-        providers = list(self.providers)
+        """The providers to try for ``model``, in the order they will be tried (names looked up)."""
+        providers = [_resolve(provider) for provider in self.providers]
         if self.shuffle:
             random.shuffle(providers)
         return [Attempt(provider, model) for provider in providers]
