@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import ResponseError
 
-__all__ = ["SSEDecoder", "NDJSONDecoder", "MAX_EVENT_SIZE", "excerpt"]
+__all__ = ["MAX_EVENT_SIZE", "NDJSONDecoder", "SSEDecoder", "excerpt"]
 
 #: The largest event (SSE) or line (NDJSON) accepted; a bigger one is a broken or hostile upstream.
 MAX_EVENT_SIZE = 8 * 1024 * 1024
@@ -53,9 +53,39 @@ class SSEDecoder:
             self._skip_lf = buffer.endswith(b"\r")
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         events: list[tuple[str | None, bytes]] = []
+        pos = 0
+        if self._data is not None or self._event is not None:
+            pos = self._lines(buffer, 0, events, until_dispatch=True)  # finish the pending event
+        end = buffer.rfind(b"\n\n", pos)
+        if end >= 0:
+            # The hot path: whole events, split in C. An event that is one ``data: `` line (what
+            # every OpenAI-style upstream sends) needs no line parsing at all.
+            max_size = self._max_size
+            for block in buffer[pos:end].split(b"\n\n"):
+                if block[:6] == b"data: " and b"\n" not in block:
+                    if len(block) - 6 > max_size:
+                        self._too_large()
+                    events.append((None, block[6:]))
+                elif block:
+                    self._lines(block + b"\n\n", 0, events)
+            pos = end + 2
+        if pos == len(buffer):
+            self._buffer = b""
+            return events
+        pos = self._lines(buffer, pos, events)
+        rest = buffer[pos:]
+        if len(rest) > self._max_size:
+            self._too_large()
+        self._buffer = rest
+        return events
+
+    def _lines(
+        self, buffer: bytes, pos: int, events: list[tuple[str | None, bytes]], until_dispatch: bool = False
+    ) -> int:
+        # Parse the complete lines of ``buffer`` from ``pos`` (or up to the first blank line);
+        # return where the unparsed part starts.
         data = self._data
         find = buffer.find
-        pos = 0
         while True:
             end = find(b"\n", pos)
             if end < 0:
@@ -67,6 +97,8 @@ class SSEDecoder:
                     events.append((self._event, data))
                     data = None
                 self._event = None
+                if until_dispatch:
+                    break
             elif line.startswith(b"data:"):
                 value = line[6:] if line[5:6] == b" " else line[5:]
                 data = value if data is None else data + b"\n" + value
@@ -79,11 +111,7 @@ class SSEDecoder:
                 if line == b"data":  # a field without a colon has an empty value
                     data = b"" if data is None else data + b"\n"
         self._data = data
-        rest = buffer[pos:]
-        if len(rest) > self._max_size:
-            self._too_large()
-        self._buffer = rest
-        return events
+        return pos
 
     def _field(self, line: bytes) -> None:
         name, _, value = line.partition(b":")

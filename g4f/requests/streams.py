@@ -34,11 +34,15 @@ def iter_bytes(response: Any) -> AsyncIterable[bytes]:
     return cast("AsyncIterable[bytes]", body)
 
 
+def _not_json(data: bytes, provider: str | None) -> ResponseError:
+    return ResponseError(f"upstream sent data that is not JSON: {excerpt(data)!r}", provider=provider)
+
+
 def _parse(data: bytes, provider: str | None) -> Any:
     try:
         return loads(data)
     except ValueError:
-        raise ResponseError(f"upstream sent data that is not JSON: {excerpt(data)!r}", provider=provider) from None
+        raise _not_json(data, provider) from None
 
 
 def _event_error(data: bytes, provider: str | None) -> ResponseError:
@@ -71,7 +75,11 @@ async def sse_stream(
                 if data == DONE:
                     done = True
                     break
-                yield _parse(data, provider)
+                try:  # _parse, inlined: this line runs once per token
+                    value = loads(data)
+                except ValueError:
+                    raise _not_json(data, provider) from None
+                yield value
     except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
     if done:
