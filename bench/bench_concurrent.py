@@ -36,15 +36,15 @@ async def run(name: str, base_url: str, streams: int, chunks: int) -> dict[str, 
         assert await contender.stream(chunks) == chunks  # imports and first connection done
         gc.collect()
         baseline = _rss_kib()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         counts = await asyncio.gather(*(contender.stream(chunks) for _ in range(streams)))
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if any(count != chunks for count in counts):
             raise RuntimeError(f"{name}: a stream lost chunks: {sorted(set(counts))}")
     finally:
         await contender.aclose()
-    return {"wall": wall, "peak_kib": peak, "baseline_kib": baseline}
+    return {"wall": wall, "cpu": cpu, "peak_kib": peak, "baseline_kib": baseline}
 
 
 def main() -> None:

@@ -36,6 +36,9 @@ class Measurement:
     higher_is_better: bool
     samples: list[float] = field(default_factory=list)
     per_round: list[float] = field(default_factory=list)
+    #: The same metric from the client's CPU time (the replica runs in another process): robust
+    #: when other processes share the cores, and what the client itself costs.
+    cpu_per_round: list[float] = field(default_factory=list)
     note: str = ""
     #: When set, the value is this percentile of all samples pooled (a tail needs every sample).
     pooled_percentile: float | None = None
@@ -68,10 +71,10 @@ def _progress(text: str) -> None:
 
 _IMPORT_PROBE = """
 import sys, time
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 {statement}
-t = time.perf_counter() - t
-print(t, int("aiohttp" in sys.modules))
+t, c = time.perf_counter() - t, time.process_time() - c
+print(t, c, int("aiohttp" in sys.modules))
 """
 
 
@@ -79,18 +82,18 @@ def measure_imports(statements: dict[str, str], rounds: int, skipped: dict[str, 
     """Each statement timed in a fresh interpreter (after one warm-up run for .pyc and page cache)."""
     env = {**os.environ, "PYTHONPATH": ROOT}
 
-    def probe(statement: str) -> tuple[float, bool]:
+    def probe(statement: str) -> tuple[float, float, bool]:
         out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(statement=statement)], env=env,
                              capture_output=True, text=True, cwd=ROOT)
         if out.returncode:
             raise RuntimeError(out.stderr.strip().splitlines()[-1])
-        first, second = out.stdout.split()
-        return float(first) * 1000, second == "1"
+        wall, cpu, aiohttp_loaded = out.stdout.split()
+        return float(wall) * 1000, float(cpu) * 1000, aiohttp_loaded == "1"
 
     results = {}
     for name, statement in statements.items():
         try:
-            _, loads_aiohttp = probe(statement)
+            _, _, loads_aiohttp = probe(statement)
         except RuntimeError as exc:
             skipped[name] = str(exc)
             continue
@@ -99,9 +102,10 @@ def measure_imports(statements: dict[str, str], rounds: int, skipped: dict[str, 
     names = list(results)
     for r in range(rounds):
         for name in rotate(names, r):
-            value, _ = probe(statements[name])
+            value, cpu, _ = probe(statements[name])
             results[name].samples.append(value)
             results[name].per_round.append(value)
+            results[name].cpu_per_round.append(cpu)
     return list(results.values())
 
 
@@ -123,12 +127,13 @@ async def measure_long_stream(
         for name in rotate(list(contenders), r):
             n = min(chunks, cap.get(name, chunks))
             gc.collect()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             got = await contenders[name].stream(n)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             _check(name, got, n)
             results[name].samples.append(n / elapsed)
             results[name].per_round.append(n / elapsed)
+            results[name].cpu_per_round.append(n / cpu)
         _progress(f"long stream round {r + 1}/{rounds}: " + ", ".join(
             f"{k} {v.per_round[-1]:,.0f}/s" for k, v in results.items()))
     return list(results.values())
@@ -160,14 +165,17 @@ async def measure_sequential(
             call: Callable = contenders[name].stream if stream else contenders[name].complete
             times = []
             gc.collect()
+            cpu = time.process_time()
             for _ in range(requests):
                 start = perf()
                 got = await call(chunks)
                 times.append((perf() - start) * 1000)
                 if got != expected_len:
                     _check(name, got, expected_len)
+            cpu_ms = (time.process_time() - cpu) * 1000 / requests
             median_of[name].samples.extend(times)
             median_of[name].per_round.append(statistics.median(times))
+            median_of[name].cpu_per_round.append(cpu_ms)
             p99_of[name].samples.extend(times)
         _progress(f"{scenario} round {r + 1}/{rounds}: " + ", ".join(
             f"{k} {v.per_round[-1]:.3f} ms" for k, v in median_of.items()))
@@ -197,6 +205,7 @@ def measure_concurrent(
                                   (grown, (data["peak_kib"] - data["baseline_kib"]) / 1024)):
                 target[name].samples.append(value)
                 target[name].per_round.append(value)
+            wall[name].cpu_per_round.append(data["cpu"] * 1000)
         _progress(f"{scenario} round {r + 1}/{rounds}: " + ", ".join(
             f"{k} {v.per_round[-1]:.0f} ms {peak[k].per_round[-1]:.1f} MiB" for k, v in wall.items()))
     return [*wall.values(), *peak.values(), *grown.values()]

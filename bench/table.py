@@ -44,13 +44,20 @@ BASES = {"1 import": "import aiohttp", "6 API server": "aiohttp → replica"}
 BASE_SCENARIO = {"7 AsyncClient long stream": "2 long stream"}
 
 
-def ratio(item: Measurement, base: Measurement | None) -> float:
-    """The median over rounds of item ÷ base measured in the same round (pooled tails: their ratio)."""
+def ratio(item: Measurement, base: Measurement | None, cpu: bool = False) -> float:
+    """The median over rounds of item ÷ base measured in the same round (pooled tails: their ratio).
+
+    ``cpu``: the same from the client's CPU time rather than the wall clock.
+    """
     if base is None or not item.samples or not base.samples:
         return float("nan")
-    if item.pooled_percentile is not None:
+    if cpu:
+        ours, theirs = item.cpu_per_round, base.cpu_per_round
+    elif item.pooled_percentile is not None:
         return item.value / base.value
-    pairs = [a / b for a, b in zip(item.per_round, base.per_round) if b]
+    else:
+        ours, theirs = item.per_round, base.per_round
+    pairs = [a / b for a, b in zip(ours, theirs) if b]
     return statistics.median(pairs) if pairs else float("nan")
 
 
@@ -68,8 +75,8 @@ def render(measurements: list[Measurement], skipped: dict[str, str], requested: 
     """A markdown table: one row per scenario, metric and contender."""
     index = {(m.scenario, m.metric, m.contender): m for m in measurements}
     targets = {(t.scenario, t.metric, t.contender): t for t in TARGETS}
-    lines = ["| scenario | metric | contender | median | ratio | target | met |",
-             "| --- | --- | --- | ---: | ---: | --- | --- |"]
+    lines = ["| scenario | metric | contender | median | ratio | CPU ratio | target | met |",
+             "| --- | --- | --- | ---: | ---: | ---: | --- | --- |"]
     for m in sorted(measurements, key=lambda m: m.scenario[:1]):
         base_name = BASES.get(m.scenario, "aiohttp")
         base = index.get((BASE_SCENARIO.get(m.scenario, m.scenario), m.metric, base_name))
@@ -78,12 +85,15 @@ def render(measurements: list[Measurement], skipped: dict[str, str], requested: 
         target_text = f"{target.op} {target.value:g}" if target else ""
         met = ("yes" if target.met(r) else "**NO**") if target else ""
         label = m.contender + (f" ({m.note})" if m.note else "")
-        ratio_text = "" if m.contender == base_name or math.isnan(r) else f"{r:.2f}"
+        is_base = m.contender == base_name
+        ratio_text = "" if is_base or math.isnan(r) else f"{r:.2f}"
+        cpu = ratio(m, base, cpu=True)
+        cpu_text = "" if is_base or math.isnan(cpu) else f"{cpu:.2f}"
         lines.append(f"| {m.scenario} | {m.metric} | {label} | {_fmt(m.value, m.unit)} | {ratio_text} | "
-                     f"{target_text} | {met} |")
+                     f"{cpu_text} | {target_text} | {met} |")
     for (scenario, metric, contender), target in targets.items():
         if int(scenario.split()[0]) in requested and (scenario, metric, contender) not in index:
             why = skipped.get(contender, "not measured in this run")
-            lines.append(f"| {scenario} | {metric} | {contender} | n/a | | {target.op} {target.value:g} | "
+            lines.append(f"| {scenario} | {metric} | {contender} | n/a | | | {target.op} {target.value:g} | "
                          f"not measured: {why} |")
     return "\n".join(lines)
