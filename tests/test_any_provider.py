@@ -125,6 +125,23 @@ async def test_providers_accepting_unknown_models_are_tried_when_no_one_lists_it
     assert text(await ask(auto, "brand-new-model")) == "Open:brand-new-model"
 
 
+async def test_every_upstream_answering_not_found_is_model_not_found(auto):
+    from g4f.errors import ModelNotFoundError as NotFound
+
+    def refusing(name):
+        return fake(name, ["x"], accepts_unknown_models=True,
+                    error=NotFound("The model `gpt-4o-minii` does not exist", provider=name))
+
+    auto.add(refusing("A"), refusing("B"))
+    ModelUtils.register(Model("gpt-4o-mini", "OpenAI"))
+    with pytest.raises(ModelNotFoundError) as info:
+        await ask(auto, "gpt-4o-minii")
+    assert str(info.value).startswith(
+        "no provider serves model 'gpt-4o-minii' (A, B answered: not found); did you mean gpt-4o-mini,"
+    )
+    assert isinstance(info.value.__cause__, RetryProviderError)
+
+
 async def test_not_working_and_credential_less_providers_are_skipped_without_a_call(auto):
     broken = fake("Broken", ["m1"], working=False)
     keyed = fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY")

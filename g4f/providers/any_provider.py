@@ -160,16 +160,22 @@ class AnyProvider(AsyncGeneratorProvider):
                      ", ".join(provider_name(a.provider) for a in selection.attempts))
         chunks = run_fallback(
             selection.attempts, messages, stream, kwargs,
-            health=cls.health, skipped=cls._skipped_errors(selection), what=selection.for_model,
+            health=cls.health, skipped=cls._skipped_errors(selection), for_model=selection.for_model,
         )
         try:
             async for chunk in chunks:
                 yield chunk
         except RetryProviderError as error:
             unreachable = _only_unreachable_keyless(selection, error)
-            if unreachable is None:
-                raise
-            raise missing_credentials_error(selection.no_credentials, selection.for_model, unreachable) from error
+            if unreachable is not None:
+                raise missing_credentials_error(selection.no_credentials, selection.for_model, unreachable) from error
+            if model and all(isinstance(e, ModelNotFoundError) for e in error.exceptions.values()):
+                # Providers that take any name sent it upstream and each answered 404: a typo, most likely.
+                tried = ", ".join(error.exceptions)
+                raise ModelNotFoundError(
+                    f"no provider serves model {model!r} ({tried} answered: not found){_did_you_mean(model)}"
+                ) from error
+            raise
         finally:
             await chunks.aclose()
 

@@ -137,12 +137,13 @@ async def run_fallback(
     health: ProviderHealth | None = None,
     retry: RetryPolicy | None = None,
     skipped: Sequence[tuple[str, BaseException]] = (),
-    what: str = "",
+    for_model: str = "",
 ) -> AsyncGenerator[Chunk, None]:
     """Stream the answer of the first attempt that gives one (the rules are in the module docstring).
 
     ``skipped`` are errors of providers not tried (no credentials, rate limited); they are listed
-    in the final ``RetryProviderError`` after the real failures.
+    in the final ``RetryProviderError`` after the real failures. ``for_model`` (`` for model 'x'``)
+    completes its first line.
     """
     health = health or shared_health
     kwargs = kwargs or {}
@@ -191,11 +192,11 @@ async def run_fallback(
             logger.info("%s failed (%s); retry %d in %.1f s", name, type(error).__name__, retry_number, delay)
             await asyncio.sleep(delay)
     if not errors and not skipped:
-        raise RetryProviderError(f"no provider to try{what}")
+        raise RetryProviderError(f"no provider to try{for_model}")
     summary = failure_summary(errors)
     if skipped:  # say what would enable the others: often the most useful part of the line
         summary += (", " if summary else "") + ", ".join(f"{name}: {_short(error, name)}" for name, error in skipped)
-    raise RetryProviderError(f"no provider answered{what}: {summary}", [*errors, *skipped])
+    raise RetryProviderError(f"no provider answered{for_model}: {summary}", [*errors, *skipped])
 
 
 def _short(error: BaseException, name: str) -> str:
