@@ -160,31 +160,52 @@ async def _wait_for_port(process: asyncio.subprocess.Process, profile: Path, tim
     raise MissingRequirementsError(f"the browser did not open its DevTools port within {timeout:.0f}s")
 
 
-async def _end_process_tree(process: asyncio.subprocess.Process) -> None:
-    """End the browser and every process it started (they share its session)."""
-    pid = process.pid
-    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+async def _gone(process: asyncio.subprocess.Process, seconds: float) -> bool:
+    """Wait up to ``seconds`` for the browser and every process of its session to exit."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.returncode is None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(process.wait(), 0.1)
+        elif not session_processes(process.pid):
+            return True
+        else:
+            await asyncio.sleep(0.05)
+        if time.monotonic() >= deadline:
+            return False
+
+
+async def _end_process_tree(process: asyncio.subprocess.Process, grace: float = 0.0) -> None:
+    """End the browser and every process it started (they share its session).
+
+    After a clean ``Browser.close`` the browser gets ``grace`` seconds to finish on its own (its
+    network process writes the cookie store on the way out); then SIGTERM, then SIGKILL.
+    """
+    if grace and await _gone(process, grace):
+        return
+    for sig, seconds in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            if process.returncode is None:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(process.wait(), 0.1)
-            elif not session_processes(pid):
-                return
-            else:
-                await asyncio.sleep(0.05)
+            os.killpg(process.pid, sig)
+        if await _gone(process, seconds):
+            return
     if process.returncode is None:
         await process.wait()
 
 
-async def _close_connections(browser: Any) -> None:
+async def _close_browser(browser: Any) -> bool:
+    """Ask the browser to quit (CDP ``Browser.close``) and drop the connections; True if asked."""
+    from nodriver import cdp
+
+    asked = False
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(browser.send(cdp.browser.close()), 2.0)
+        asked = True
     for target in list(getattr(browser, "targets", []) or []):
         with contextlib.suppress(Exception):
             await target.aclose()
     with contextlib.suppress(Exception):
         await browser.aclose()
+    return asked
 
 
 @contextlib.asynccontextmanager
@@ -226,12 +247,13 @@ async def open_browser(
         browser = await nodriver.Browser.create(config)
         yield browser
     finally:
+        asked_to_quit = False
         if browser is not None:
-            await asyncio.shield(_close_connections(browser))
+            asked_to_quit = await asyncio.shield(_close_browser(browser))
             with contextlib.suppress(Exception):
                 nodriver.core.util.get_registered_instances().discard(browser)
         if process is not None:
-            await asyncio.shield(_end_process_tree(process))
+            await asyncio.shield(_end_process_tree(process, grace=5.0 if asked_to_quit else 0.0))
         if not keep_profile:
             shutil.rmtree(profile, ignore_errors=True)
 
