@@ -7,6 +7,8 @@ Every plugin here is a real distribution: a ``*.dist-info`` folder with ``METADA
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -302,3 +304,50 @@ def test_providers_for_a_model_include_plugins(site):
     site.distribution("g4f-acme-model", {"AcmeModel": "acme_model:AcmeModel"})
     local = ProviderRegistry(builtins={})
     assert [p.__name__ for p in local.for_model("acme-only-model")] == ["AcmeModel"]
+
+
+# -- the example plugin package (examples/g4f-acme) ----------------------------------------------
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "g4f-acme"
+
+
+def example_entry_points() -> dict[str, str]:
+    """The ``g4f.providers`` table of the example's pyproject.toml."""
+    text = (EXAMPLE / "pyproject.toml").read_text()
+    section = text.split('[project.entry-points."g4f.providers"]', 1)[1].split("\n[", 1)[0]
+    pairs = re.findall(r'^\s*([\w.-]+)\s*=\s*"([^"]+)"', section, re.MULTILINE)
+    return dict(pairs)
+
+
+@pytest.fixture
+def example_installed(site, monkeypatch):
+    """The example installed as pip installs it: its package and metadata in a site directory."""
+    entry_points = example_entry_points()
+    assert entry_points == {"AcmeCloud": "g4f_acme.cloud:AcmeCloud", "AcmeStream": "g4f_acme.stream:AcmeStream"}
+    shutil.copytree(EXAMPLE / "src" / "g4f_acme", site.root / "g4f_acme",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    site.distribution("g4f-acme", entry_points, version="0.1.0")
+    registry.refresh()
+    yield site
+    _forget([name for name in sys.modules if name == "g4f_acme" or name.startswith("g4f_acme.")])
+
+
+def test_the_example_plugin_is_found_and_meets_the_contract_of_its_kind(example_installed):
+    assert {"AcmeCloud", "AcmeStream"} <= set(list_providers())
+    assert registry.origin("AcmeStream") == "plugin g4f-acme 0.1.0"
+    assert "g4f_acme.stream" not in sys.modules
+    cloud = get_provider("AcmeCloud")
+    assert cloud.__mro__[1].__name__ == "OpenaiTemplate"
+    assert [p.__name__ for p in registry.for_model("acme-stream-1")] == ["AcmeStream"]
+
+
+def test_the_example_plugins_own_tests_pass(example_installed):
+    """Its tests use g4f's kit (fixtures, replica, check_provider), list it with `g4f providers`
+    and let auto-selection pick it; they run as its author would run them, in its own folder."""
+    env = {**os.environ, "PYTHONPATH": str(example_installed.root)}
+    env.pop("G4F_CONFIG_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-500:]
