@@ -254,3 +254,46 @@ async def test_the_total_timeout_bounds_a_slow_answer(groq):
     groq.replies.append(Reply(pieces=["x"] * 100, delay=0.05))
     with pytest.raises(TimeoutError):
         await collect(groq, timeout=0.3)
+
+
+async def test_a_connection_that_is_never_accepted_hits_the_connect_timeout():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = []  # fill the accept queue: further SYNs are dropped, so connecting hangs
+        try:
+            for _ in range(3):
+                filler = socket.socket()
+                filler.setblocking(False)
+                fillers.append(filler)
+                try:
+                    filler.connect(("127.0.0.1", port))
+                except BlockingIOError:
+                    pass
+            with pytest.raises(TimeoutError, match="(?i)timeout"):
+                await FastGroq.create_async_generator(
+                    "llama-3.3-70b-versatile", MESSAGES, api_key=GROQ_KEY, max_retries=0, connect_timeout=0.2,
+                    base_url=f"http://127.0.0.1:{port}/openai/v1",
+                ).__anext__()
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+def test_which_errors_are_retried():
+    from g4f.Provider.template._retry import retry_delay
+
+    def delay(error, connecting=False):
+        return retry_delay(error, 0, base=0.5, max_delay=20, connecting=connecting)
+
+    assert delay(RateLimitError("x", retry_after=3)) == 3
+    assert delay(RateLimitError("x", retry_after=30)) is None  # beyond the cap: raised at once
+    assert 0.25 <= delay(RateLimitError("x")) < 0.5
+    assert 0.25 <= delay(ResponseStatusError("x", status=503)) < 0.5
+    assert 0.25 <= delay(NetworkError("x")) < 0.5
+    assert 0.25 <= delay(TimeoutError("x"), connecting=True) < 0.5
+    assert delay(TimeoutError("x"), connecting=False) is None  # a stalled answer is not retried
+    for error in (BadRequestError("x", status=400), MissingAuthError("x"), ModelNotFoundError("x"),
+                  ResponseError("x"), ResponseStatusError("x", status=404)):
+        assert delay(error) is None

@@ -118,7 +118,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
             fetched = model_cache.get(cls.get_api_base(base_url))
         except BadRequestError:
             fetched = None
-        return fetched if fetched is not None else ProviderModelMixin.get_models.__func__(cls)  # type: ignore[attr-defined]
+        return fetched if fetched is not None else super().get_models()
 
     @classmethod
     def serves(cls, model: str) -> bool:
@@ -281,7 +281,8 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         except ValueError:
             from ...requests.decoders import excerpt
 
-            raise ResponseError(f"the answer is not JSON: {excerpt(body)!r}", provider=provider) from None
+            kind = getattr(response, "content_type", None) or "no content type"
+            raise ResponseError(f"the answer is not JSON ({kind}): {excerpt(body)!r}", provider=provider) from None
 
     @classmethod
     async def _raise_for_status(cls, response: Any, model: str) -> None:
