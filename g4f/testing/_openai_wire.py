@@ -93,7 +93,8 @@ class Reply:
     times: int = 1
 
 
-_FAULT_KINDS = ("http", "html", "malformed", "cut", "cut_mid_chunk", "reset", "slow", "stall", "stream_error")
+_FAULT_KINDS = ("http", "html", "malformed", "cut", "cut_mid_chunk", "reset", "slow", "stall", "stream_error",
+                "huge_line", "invalid_utf8", "content_type")
 
 
 @dataclass
@@ -104,7 +105,10 @@ class Fault:
     ``malformed`` (a line that is not JSON), ``cut`` (the body ends cleanly without ``[DONE]``),
     ``cut_mid_chunk`` (the body ends inside an event), ``reset`` (TCP reset; ``after=None`` resets
     before any response), ``slow`` (``delay`` before every chunk), ``stall`` (``delay`` seconds of
-    silence, then the rest), ``stream_error`` (Groq's ``x_groq.error`` in a chunk). ``after`` counts
+    silence, then the rest), ``stream_error`` (Groq's ``x_groq.error`` in a chunk), ``huge_line`` (one
+    event of ``size`` bytes, default 10.5 MB, then the end), ``invalid_utf8`` (an event whose JSON holds
+    bytes that are not UTF-8), ``content_type`` (a 200 answer that is an HTML page, as a captive portal
+    or a misrouted proxy sends). ``after`` counts
     the events sent before a stream fault (the role chunk is the first: ``after=2`` plays it after
     the first delta). ``path`` limits it to one endpoint (``"*"``: any).
     ``times`` is how many requests it applies to (0: every request).
@@ -120,6 +124,7 @@ class Fault:
     delay: float = 0.0
     path: str = "/chat/completions"
     times: int = 1
+    size: int = 10_500_000
 
     def __post_init__(self) -> None:
         if self.kind not in _FAULT_KINDS:
@@ -183,6 +188,18 @@ class Fault:
         return cls("stream_error", message=message, after=after, **kwargs)
 
     @classmethod
+    def huge_line(cls, size: int = 10_500_000, after: int = 2, **kwargs: Any) -> Fault:
+        return cls("huge_line", size=size, after=after, **kwargs)
+
+    @classmethod
+    def invalid_utf8(cls, after: int = 2, **kwargs: Any) -> Fault:
+        return cls("invalid_utf8", after=after, **kwargs)
+
+    @classmethod
+    def wrong_content_type(cls, **kwargs: Any) -> Fault:
+        return cls("content_type", **kwargs)
+
+    @classmethod
     def parse(cls, text: str) -> Fault:
         """A fault from ``"<kind> key=value ..."`` (the ``X-Replica-Fault`` header).
 
@@ -231,6 +248,12 @@ class RecordedRequest:
     def bearer(self) -> str | None:
         value = self.headers.get("Authorization", "")
         return value[7:] if value.startswith("Bearer ") else None
+
+    def __repr__(self) -> str:  # a failing test prints it: the key stays out of the output
+        body = self.body if not isinstance(self.body, dict) else {k: v for k, v in self.body.items()
+                                                                   if k != "messages"}
+        auth = "set" if "Authorization" in self.headers else "none"
+        return f"RecordedRequest({self.method} {self.path}, auth={auth}, body={body!r}, fault={self.fault!r})"
 
 
 def split_words(text: str) -> list[str]:

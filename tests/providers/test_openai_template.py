@@ -172,3 +172,13 @@ async def test_text_deltas_are_the_upstreams_own_pieces(groq):
     groq.replies.append(Reply(pieces=pieces))
     items = await collect(groq)
     assert [i for i in items if is_text(i)] == pieces  # one yield per delta, nothing re-joined
+
+
+async def test_requests_go_through_the_proxy(groq):
+    """The replica doubles as an HTTP proxy: the upstream's host does not even resolve."""
+    items = await collect(groq, base_url="http://api.groq.invalid/openai/v1", proxy=groq.url, max_retries=0)
+    assert text_of(items) == "You said: hello big world"
+    assert groq.last_request.headers["Host"] == "api.groq.invalid"
+    models = await Groq.get_models_async(api_key=GROQ_KEY, base_url="http://api.groq.invalid/openai/v1",
+                                         proxy=groq.url)
+    assert "qwen/qwen3-32b" in models and groq.last_request.path == "/openai/v1/models"

@@ -1,4 +1,4 @@
-"""Ollama's OpenAI-compatible endpoint on this machine (no key; ``OLLAMA_HOST`` style URL via base_url=)."""
+"""Ollama's OpenAI-compatible endpoint on this machine: no key; another host via base_url= or ``$OLLAMA_API_BASE``."""
 
 from __future__ import annotations
 
