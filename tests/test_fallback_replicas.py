@@ -22,6 +22,7 @@ from aiohttp import web
 import g4f
 from g4f.cli import main as cli_main
 from g4f.errors import G4FError, MissingAuthError, ResponseError, ResponseStatusError, RetryProviderError
+from g4f.models import ModelUtils
 from g4f.Provider.needs_auth.Groq import Groq
 from g4f.Provider.template.OpenaiTemplate import OpenaiTemplate
 from g4f.providers.any_provider import AnyProvider
@@ -34,6 +35,8 @@ from g4f.testing.openai_replica import FAULT_HEADER, Fault, OpenAIReplica
 from tests.replicas.groq import GROQ_KEY, GroqReplica
 
 MODEL = "llama-3.3-70b-versatile"
+#: Served by both upstreams; its catalogue row has no best_provider, so auto-selection picks.
+UNLISTED = "qwen/qwen3-32b"
 OTHER_KEY = "sk-other-replica-key"
 
 
@@ -52,7 +55,7 @@ class Clock:
 async def upstreams(monkeypatch) -> AsyncIterator[tuple[GroqReplica, OpenAIReplica]]:
     monkeypatch.setenv("GROQ_API_KEY", GROQ_KEY)
     monkeypatch.setenv("OTHER_API_KEY", OTHER_KEY)
-    async with GroqReplica() as groq, OpenAIReplica(api_key=OTHER_KEY, models=[MODEL]) as other:
+    async with GroqReplica() as groq, OpenAIReplica(api_key=OTHER_KEY, models=[MODEL, UNLISTED]) as other:
         yield groq, other
     await g4f.aclose()
 
@@ -73,7 +76,7 @@ def point_at(groq: GroqReplica, other: OpenAIReplica) -> tuple[type[Groq], type[
         working = True
         max_retries = 0
         default_model = MODEL
-        fallback_models = [MODEL]  # noqa: RUF012 - a provider declares class attributes
+        fallback_models = [MODEL, UNLISTED]  # noqa: RUF012 - a provider declares class attributes
 
     return GroqReplicaProvider, OtherCompatible
 
@@ -250,3 +253,17 @@ async def test_500_concurrent_requests_with_random_faults_end_with_an_answer_or_
     assert len(answers) > 250 and errors  # both outcomes happened: the faults were real
     assert groq.chat_requests and other.chat_requests  # Groq first, the other one when Groq failed
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+async def test_the_client_without_a_provider_falls_back_and_reports_who_answered(upstreams, auto, monkeypatch):
+    from g4f.client import AsyncClient
+
+    groq, other = upstreams
+    monkeypatch.setattr(AnyProvider, "registry", auto.registry)
+    monkeypatch.setattr(AnyProvider, "health", auto.health)
+    groq.faults.append(Fault.bad_gateway())
+    assert ModelUtils.get(UNLISTED).best_provider is None
+    completion = await AsyncClient().chat.completions.create(model=UNLISTED, messages=ask())
+    assert completion.choices[0].message.content == "You said: Hello"
+    assert completion.provider == "OtherCompatible"
+    assert len(groq.chat_requests) == 1 and len(other.chat_requests) == 1

@@ -42,7 +42,7 @@ from ..typing import AsyncResult, Chunk, CreateResult, Messages
 from .asyncio import to_sync_iter
 from .health import ProviderHealth, provider_name
 from .health import health as shared_health
-from .response import CompletionText, ProviderInfo, ResponseType
+from .response import CompletionText, ProviderInfo
 from .types import BaseProvider
 
 __all__ = [
@@ -163,7 +163,7 @@ async def run_fallback(
                         if isinstance(chunk, ProviderInfo):
                             own_info = chunk
                             continue
-                        if isinstance(chunk, str) and not isinstance(chunk, ResponseType) and not chunk:
+                        if isinstance(chunk, str) and not chunk:
                             continue
                         started = True
                         yield own_info if own_info is not None else _info(attempt)
