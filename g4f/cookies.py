@@ -80,15 +80,17 @@ def _builtin_key_without_keyring(browser_cookie3: Any) -> Iterator[None]:
     and the whole store is skipped. Where there is no bus, skip the lookup instead.
     """
     manager = getattr(browser_cookie3, "_LinuxPasswordManager", None)
-    default = getattr(browser_cookie3, "CHROMIUM_DEFAULT_PASSWORD", None)
+    default: bytes | None = getattr(browser_cookie3, "CHROMIUM_DEFAULT_PASSWORD", None)
     if manager is None or default is None or not sys.platform.startswith("linux") \
             or os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         yield
         return
 
+    builtin_key: bytes = default
+
     class _NoKeyring(manager):  # type: ignore[misc, valid-type]
         def get_password(self, os_crypt_name: str) -> bytes:
-            return default
+            return builtin_key
 
     with _keyring_lock:
         browser_cookie3._LinuxPasswordManager = _NoKeyring

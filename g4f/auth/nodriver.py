@@ -226,7 +226,7 @@ async def open_browser(
     if headless is None:
         headless = not _has_display()
     keep_profile = user_data_dir is not None
-    profile = Path(user_data_dir) if keep_profile else Path(tempfile.mkdtemp(prefix="g4f-browser-"))
+    profile = Path(user_data_dir) if user_data_dir is not None else Path(tempfile.mkdtemp(prefix="g4f-browser-"))
     profile.mkdir(parents=True, exist_ok=True)
     (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a stale one from an earlier run
     process: asyncio.subprocess.Process | None = None

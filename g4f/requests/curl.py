@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 
-from ..errors import MissingRequirementsError, TimeoutError
+from ..errors import MissingRequirementsError, NetworkError, ResponseError, TimeoutError
 from .transport import map_transport_error
 
 __all__ = ["DEFAULT_IMPERSONATE", "StreamResponse", "StreamSession", "user_agent_for"]
@@ -28,7 +28,7 @@ _CHROME_USER_AGENT = (
 try:
     from curl_cffi.requests import AsyncSession
 except ImportError:  # pragma: no cover - curl_cffi is a runtime dependency
-    AsyncSession = None
+    AsyncSession = None  # type: ignore[assignment, misc]
 
 
 if sys.version_info >= (3, 11):
@@ -179,6 +179,9 @@ class _RequestContext:
             mapped = map_transport_error(exc, self._session.provider)
             if mapped is None:
                 raise
+            if isinstance(mapped, ResponseError):  # no response yet: nothing was cut short, the connection failed
+                detail = str(mapped).split("cut short: ", 1)[-1]
+                mapped = NetworkError(f"the connection failed: {detail}", provider=self._session.provider)
             raise mapped from exc
         self._response = StreamResponse(raw, self._session.provider, timeout)
         return self._response

@@ -257,6 +257,18 @@ async def test_rotated_cookie_is_saved_and_used_next_time(grok, isolated_config)
     assert grok.requests[1].cookies["sso"] == rotated
 
 
+async def test_rotated_cookie_is_kept_even_when_the_answer_fails(grok, isolated_config):
+    grok.rotate_sso, grok.fault = True, "cut"
+    first_sso = grok.sso
+    save_cookie_file(isolated_config, {"sso": first_sso})
+    with pytest.raises((ResponseError, NetworkError)):
+        await Grok.create_async("grok-3", HELLO)
+
+    rotated = AuthCache("Grok").load().cookies["sso"]
+    assert rotated != first_sso and rotated in grok.valid_sso
+    assert await Grok.create_async("grok-3", HELLO) == "You said: Hello Grok."
+
+
 async def test_cache_is_reused_by_another_process(grok, isolated_config):
     save_cookie_file(isolated_config, {"sso": grok.sso})
     await Grok.create_async("grok-3", HELLO)

@@ -93,7 +93,8 @@ class GrokAnswer:
         if isinstance(conversation, dict) and conversation.get("conversationId") and not self.conversation_id:
             self.conversation_id = str(conversation["conversationId"])
         # A new conversation nests the answer under "response"; a continued one may not.
-        response = result.get("response") if isinstance(result.get("response"), dict) else result
+        nested = result.get("response")
+        response: dict[str, Any] = nested if isinstance(nested, dict) else result
         image = response.get("streamingImageGenerationResponse")
         if isinstance(image, dict) and image.get("imageUrl"):
             events.append(ImagePreview(self._asset(image["imageUrl"]), "", {"progress": image.get("progress")}))
@@ -226,7 +227,7 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
         return str(value)
 
     @classmethod
-    async def create_authed(  # type: ignore[override]
+    async def create_authed(
         cls,
         model: str,
         messages: Messages,
@@ -270,7 +271,15 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
         payload = cls._prepare_payload(model, message)
         async with session, session.post(url, json=payload, headers=headers) as response:
             auth_result.update_cookies(response.cookies)
+            if auth_result.dirty:
+                # Saved now, not after the answer: once grok.com has rotated a cookie the old one
+                # may be dead, and an answer that fails midway must not lose the new one.
+                cls.auth_cache().save(auth_result)
             await raise_for_status(response, cls.get_name(), model)
+            content_type = response.headers.get("content-type", "")
+            if content_type.startswith("text/html"):  # a login or captive-portal page, not the answer
+                raise ResponseError(f"grok.com answered with a web page ({content_type}) instead of the answer",
+                                    provider=cls.get_name())
             async for data in ndjson_stream(response, cls.get_name()):
                 for event in answer.feed(data):
                     yield event
