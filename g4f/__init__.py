@@ -54,10 +54,8 @@ class ChatCompletion:
 
         model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
         if stream:
-            return to_sync_iter(lambda: prov.create_async_generator(model_name, messages, stream=True, **kwargs))
-        return run_sync(
-            lambda: collect_text(prov.create_async_generator(model_name, messages, stream=False, **kwargs))
-        )
+            return to_sync_iter(lambda: _open_stream(prov, model_name, messages, True, kwargs))
+        return run_sync(lambda: collect_text(_open_stream(prov, model_name, messages, False, kwargs)))
 
     @staticmethod
     async def create_async(
@@ -72,7 +70,7 @@ class ChatCompletion:
         from .providers.base_provider import collect_text
 
         model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
-        stream_: AsyncIterator[Any] = prov.create_async_generator(model_name, messages, stream=stream, **kwargs)
+        stream_ = _open_stream(prov, model_name, messages, stream, kwargs)
         if stream:
             return stream_
         return await collect_text(stream_)
@@ -84,6 +82,14 @@ def _prepare(model: Any, messages: Any, provider: Any, stream: bool, ignore_work
 
     model_name, prov = get_model_and_provider(model, provider, stream, ignore_working)
     return model_name, prov, validate_messages(messages, getattr(prov, "__name__", None))
+
+
+def _open_stream(prov: Any, model: str, messages: Any, stream: bool, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+    # Whatever HTTP library a provider used, its errors reach the caller as g4f errors.
+    from .requests.transport import map_stream_errors
+
+    name = prov.get_name() if hasattr(prov, "get_name") else type(prov).__name__
+    return map_stream_errors(prov.create_async_generator(model, messages, stream=stream, **kwargs), name)
 
 
 def get_cookies(domain: str, *args: Any, **kwargs: Any) -> dict[str, str]:

@@ -189,3 +189,50 @@ def test_user_provider_through_the_client(monkeypatch):
         client = Client(provider=MyProvider)
         response = client.chat.completions.create(messages=MESSAGES, model="tiny")
         assert response.choices[0].message.content == "Hi Hello"
+
+
+class CarelessProvider(AsyncGeneratorProvider):
+    """Calls aiohttp without mapping its errors, as a quick user provider may."""
+
+    working = True
+    url = "http://127.0.0.1:9"
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, stream=True, **kwargs):
+        session = await get_session()
+        async with session.get(cls.url) as response:
+            yield await response.text()
+
+
+@pytest.fixture
+def closed_port_url(monkeypatch):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(CarelessProvider, "url", f"http://127.0.0.1:{port}/")
+
+
+def test_backend_errors_never_reach_the_caller_unmapped(closed_port_url):
+    import aiohttp
+
+    from g4f.errors import NetworkError
+
+    for stream in (False, True):
+        with pytest.raises(NetworkError, match="^CarelessProvider: ") as caught:
+            result = g4f.ChatCompletion.create("m", MESSAGES, provider=CarelessProvider, stream=stream)
+            if stream:
+                list(result)
+        assert isinstance(caught.value.__cause__, aiohttp.ClientError)
+
+
+async def test_backend_errors_never_reach_the_async_caller_unmapped(closed_port_url):
+    from g4f.errors import NetworkError
+
+    with pytest.raises(NetworkError, match="^CarelessProvider: "):
+        await g4f.ChatCompletion.create_async("m", MESSAGES, provider=CarelessProvider)
+    stream = await g4f.ChatCompletion.create_async("m", MESSAGES, provider=CarelessProvider, stream=True)
+    with pytest.raises(NetworkError):
+        async for _ in stream:
+            pass

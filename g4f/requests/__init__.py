@@ -23,6 +23,7 @@ __all__ = [
     "get_session",
     "iter_bytes",
     "make_timeout",
+    "map_stream_errors",
     "map_transport_errors",
     "ndjson_stream",
     "parse_retry_after",
@@ -43,6 +44,7 @@ _WHERE = {
     "error_for_status": "status",
     "parse_retry_after": "status",
     "map_transport_errors": "transport",
+    "map_stream_errors": "transport",
     "SSEDecoder": "decoders",
     "NDJSONDecoder": "decoders",
 }

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from ..errors import G4FError, NetworkError, ResponseError, TimeoutError
 
-__all__ = ["map_transport_error", "map_transport_errors"]
+__all__ = ["map_stream_errors", "map_transport_error", "map_transport_errors"]
+
+T = TypeVar("T")
 
 # curl error codes: https://curl.se/libcurl/c/libcurl-errors.html
 _CURL_TIMEOUT = {28}
@@ -91,6 +94,27 @@ def _detail(exc: BaseException) -> str:
         return name
     text = f"{name}: {text}"
     return text if len(text) <= 300 else text[:300] + "..."
+
+
+async def map_stream_errors(stream: AsyncIterable[T], provider: str | None = None) -> AsyncIterator[T]:
+    """Pass ``stream`` on; a backend exception it raises becomes a g4f error naming ``provider``.
+
+    The unified interface wraps every provider's stream in this, so even a provider that calls
+    aiohttp without :func:`map_transport_errors` never lets an aiohttp exception reach the user.
+    """
+    try:
+        async for item in stream:
+            yield item
+    except Exception as exc:
+        mapped = map_transport_error(exc, provider)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    finally:
+        # A caller that stops early closes this wrapper; the provider's stream closes with it.
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @asynccontextmanager
