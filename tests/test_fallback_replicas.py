@@ -267,3 +267,28 @@ async def test_the_client_without_a_provider_falls_back_and_reports_who_answered
     assert completion.choices[0].message.content == "You said: Hello"
     assert completion.provider == "OtherCompatible"
     assert len(groq.chat_requests) == 1 and len(other.chat_requests) == 1
+
+
+async def test_groq_failing_falls_back_to_a_logged_in_grok(upstreams, serve):
+    """Two different wire protocols: Groq's replica answers 500, grok.com's replica answers."""
+    from g4f.Provider.needs_auth.Grok import Grok
+    from g4f.providers.response import AuthResult
+    from tests.replicas.grok import GrokReplica
+
+    groq, _ = upstreams
+    grok = GrokReplica()
+    server = await serve(grok.app())
+
+    class GrokAtReplica(Grok):
+        url = server.url
+        conversation_url = f"{server.url}/rest/app-chat/conversations"
+        assets_url = f"{server.url}/assets"
+
+    GrokAtReplica.auth_cache().save(AuthResult(cookies={"sso": grok.sso}))  # a login done earlier
+    groq_provider, _ = point_at(*upstreams)
+    auto = auto_among([groq_provider, GrokAtReplica], ProviderHealth())
+    groq.faults.append(Fault.server_error(500))
+    answer = await auto.create_async("", ask("Hello Grok"))
+    assert answer.provider.name == "GrokAtReplica" and answer.provider.model == "grok-3"
+    assert answer == "You said: Hello Grok."
+    assert len(groq.chat_requests) == 1 and len(grok.requests) >= 1
