@@ -322,3 +322,16 @@ def test_log_records_are_redacted(caplog):
         logging.getLogger("g4f").warning("upstream said: %s", "bad key sk-logged-secret-value-42")
     assert "sk-logged-secret-value-42" not in caplog.text
     assert "bad key ***" in caplog.text
+
+
+def test_api_keys_read_by_a_provider_are_masked(monkeypatch):
+    from g4f.providers.types import BaseProvider
+
+    class Keyed(BaseProvider):
+        api_key_env = "KEYED_API_KEY"
+
+    monkeypatch.setenv("KEYED_API_KEY", "env-key-0a1b2c3d4e")
+    assert Keyed.get_api_key() == "env-key-0a1b2c3d4e"
+    assert Keyed.get_api_key("arg-key-5f6a7b8c9d") == "arg-key-5f6a7b8c9d"
+    error = MissingAuthError("upstream rejected env-key-0a1b2c3d4e and arg-key-5f6a7b8c9d", provider="Keyed")
+    assert "env-key" not in str(error) and "arg-key" not in str(error)

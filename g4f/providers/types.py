@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
+from ..secrets import register_secret
+
 __all__ = ["BaseProvider", "ProviderType"]
 
 
@@ -44,12 +46,15 @@ class BaseProvider:
 
     @classmethod
     def get_api_key(cls, api_key: str | None = None) -> str | None:
-        """The key from the argument, else from ``api_key_env``."""
-        if api_key:
-            return api_key
-        if cls.api_key_env:
-            return os.environ.get(cls.api_key_env) or None
-        return None
+        """The key from the argument, else from ``api_key_env``.
+
+        The key is registered as a secret here, where every provider reads it, so it is masked
+        in every message, repr and log line from then on.
+        """
+        key = api_key or (os.environ.get(cls.api_key_env) or None if cls.api_key_env else None)
+        if key:
+            register_secret(key)
+        return key
 
     @classmethod
     def has_credentials(cls, **kwargs: Any) -> bool:
