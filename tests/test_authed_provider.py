@@ -243,3 +243,21 @@ async def test_rotated_cookies_are_kept_when_the_answer_fails(upstream, isolated
         await CutShort.create_async("m", MESSAGES)
     saved = json.loads((isolated_config / "auth" / "CutShort.json").read_text())
     assert saved["cookies"]["session"] == "session-token-0001-rotated"
+
+
+async def test_unreadable_cache_means_a_new_login(upstream, isolated_config):
+    await WebApp.create_async("m", MESSAGES)
+    cache_file(isolated_config).write_text("{not json")
+    assert await WebApp.create_async("m", MESSAGES) == "hello via 0002"
+    assert upstream.logins == 2
+    assert cached_cookie(isolated_config) == "session-token-0002"
+
+
+async def test_cache_readable_by_others_is_made_private_again(upstream, isolated_config, caplog):
+    await WebApp.create_async("m", MESSAGES)
+    path = cache_file(isolated_config)
+    path.chmod(0o644)
+    assert await WebApp.create_async("m", MESSAGES) == "hello via 0001"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "readable by other users" in caplog.text
+    assert "session-token" not in caplog.text
