@@ -16,6 +16,7 @@ from g4f.errors import (
     MissingAuthError,
     ModelNotFoundError,
     NetworkError,
+    ProviderNotWorkingError,
     RateLimitError,
     ResponseStatusError,
     RetryProviderError,
@@ -264,15 +265,25 @@ async def test_every_candidate_rate_limited_raises_rate_limit_error_with_the_wai
     with pytest.raises(RetryProviderError):
         await ask(auto)
     auto.clock.now += 10
-    with pytest.raises(RateLimitError, match="every provider for model 'm1' is rate limited") as info:
+    with pytest.raises(RateLimitError, match="every usable provider for model 'm1' is rate limited") as info:
         await ask(auto)
     assert info.value.retry_after == 20
     assert limited.calls == 1
 
 
+async def test_rate_limited_wins_over_missing_credentials_when_nothing_can_be_tried(auto):
+    limited = fake("Limited", ["m1"], error=RateLimitError("slow down", provider="Limited", retry_after=30))
+    auto.add(limited, fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY"))
+    with pytest.raises(RetryProviderError):
+        await ask(auto)
+    with pytest.raises(RateLimitError, match=r"Limited: rate limited, 30 s left"):
+        await ask(auto)
+
+
 async def test_only_not_working_providers_is_a_clear_error(auto):
     auto.add(fake("Broken", ["m1"], working=False))
-    with pytest.raises(ModelNotFoundError, match="no working provider serves model 'm1': Broken not working"):
+    with pytest.raises(ProviderNotWorkingError,
+                       match="no working provider serves model 'm1'; marked as not working: Broken"):
         await ask(auto)
 
 

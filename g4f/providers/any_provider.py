@@ -10,8 +10,9 @@ passed) and falls back in that order with :func:`~g4f.providers.retry_provider.r
 
 When nothing can be tried it says why, in one line the command line can print:
 :class:`~g4f.errors.MissingAuthError` naming what would enable each provider,
-:class:`~g4f.errors.RateLimitError` when all are rate limited, or
-:class:`~g4f.errors.ModelNotFoundError` when no provider serves the model.
+:class:`~g4f.errors.RateLimitError` when the usable ones are rate limited,
+:class:`~g4f.errors.ModelNotFoundError` when no provider serves the model, or
+:class:`~g4f.errors.ProviderNotWorkingError` when only broken ones do.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..errors import (
     ModelNotFoundError,
     NetworkError,
     ProviderNotFoundError,
+    ProviderNotWorkingError,
     RateLimitError,
     RetryProviderError,
 )
@@ -129,15 +131,16 @@ class AnyProvider(AsyncGeneratorProvider):
     def _nothing_to_try(cls, selection: Selection, candidates: Sequence[Attempt]) -> Exception:
         if not candidates:
             return ModelNotFoundError(f"no provider serves model {selection.model!r}{_did_you_mean(selection.model)}")
-        if selection.no_credentials:
-            return missing_credentials_error(selection.no_credentials, selection.for_model)
-        if selection.rate_limited:
+        if selection.rate_limited:  # the configured providers exist but asked to wait: say how long
             waits = [cls.health.cooldown_remaining(p) for p in selection.rate_limited]
             states = "; ".join(f"{provider_name(p)}: {cls.health.describe(p)}" for p in selection.rate_limited)
-            return RateLimitError(f"every provider{selection.for_model} is rate limited ({states})",
+            return RateLimitError(f"every usable provider{selection.for_model} is rate limited ({states})",
                                   retry_after=min(waits))
+        if selection.no_credentials:
+            return missing_credentials_error(selection.no_credentials, selection.for_model)
         names = ", ".join(provider_name(p) for p in selection.not_working)
-        return ModelNotFoundError(f"no working provider serves model {selection.model!r}: {names} not working")
+        return ProviderNotWorkingError(f"no working provider serves model {selection.model!r}; "
+                                       f"marked as not working: {names}")
 
     @classmethod
     def _skipped_errors(cls, selection: Selection) -> list[tuple[str, BaseException]]:
