@@ -182,3 +182,9 @@ async def test_requests_go_through_the_proxy(groq):
     models = await Groq.get_models_async(api_key=GROQ_KEY, base_url="http://api.groq.invalid/openai/v1",
                                          proxy=groq.url)
     assert "qwen/qwen3-32b" in models and groq.last_request.path == "/openai/v1/models"
+
+
+async def test_asking_for_several_choices_is_refused_rather_than_mixed(groq):
+    with pytest.raises(BadRequestError, match="n=2"):
+        await collect(groq, n=2)
+    assert groq.requests == []

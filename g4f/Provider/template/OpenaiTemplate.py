@@ -200,6 +200,9 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         if not cls.supports_vision and has_image_input(messages):
             raise BadRequestError(f"{cls.get_label()} does not accept image input; send text only "
                                   "or choose a provider that supports vision", provider=name)
+        if kwargs.get("n") not in (None, 1):  # the events describe one answer: more would be mixed or lost
+            raise BadRequestError(f"n={kwargs['n']!r}: g4f returns one answer per request; make n requests",
+                                  provider=name)
         url = f"{cls.get_api_base(base_url or api_base)}/chat/completions"
         payload = build_payload(model, messages, stream, kwargs, extra_body, cls.stream_usage, name)
         request_headers = build_headers(key, stream, cls.default_headers, headers, extra_headers)
@@ -279,10 +282,11 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         try:
             return loads(body)
         except ValueError:
-            from ...requests.decoders import excerpt
+            from ...requests.status import upstream_message
 
             kind = getattr(response, "content_type", None) or "no content type"
-            raise ResponseError(f"the answer is not JSON ({kind}): {excerpt(body)!r}", provider=provider) from None
+            shown, _ = upstream_message(body)  # an HTML page becomes its title
+            raise ResponseError(f"the answer is not JSON ({kind}): {shown!r}", provider=provider) from None
 
     @classmethod
     async def _raise_for_status(cls, response: Any, model: str) -> None:
