@@ -167,6 +167,9 @@ class OpenAIReplica:
         self.default_reply: Reply | None = None
         #: Every request received, in order.
         self.requests: list[RecordedRequest] = []
+        #: The request ids of answers the client left before their end (it closed the connection).
+        self.disconnects: list[str] = []
+        self._disconnected = asyncio.Event()
         self._ids = itertools.count(1)
         self._remaining_requests = 14400
         self._server: LocalServer | None = None
@@ -222,6 +225,24 @@ class OpenAIReplica:
     @property
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    async def wait_for_disconnects(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Wait until at least ``count`` clients left an answer early; False after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while len(self.disconnects) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._disconnected.clear()
+            try:
+                await asyncio.wait_for(self._disconnected.wait(), min(remaining, 0.1))
+            except asyncio.TimeoutError:
+                pass
+        return True
+
+    def _note_disconnect(self, request_id: str) -> None:
+        self.disconnects.append(request_id)
+        self._disconnected.set()
 
     @property
     def last_request(self) -> RecordedRequest:
@@ -381,6 +402,9 @@ class OpenAIReplica:
         model = body.get("model", "") if isinstance(body, dict) else ""
         if fault is not None and fault.kind in ("http", "html"):  # a scripted fault wins over the key check
             return self._fault_response(fault, headers, model)
+        if fault is not None and fault.kind == "content_type":
+            page = "<!doctype html><html><head><title>Sign in to the network</title></head><body></body></html>"
+            return web.Response(status=200, text=page, headers=headers, content_type="text/html")
         denied = self._check_key(request, headers)
         if denied is not None:
             return denied
@@ -551,7 +575,10 @@ class OpenAIReplica:
                 await response.write(b"".join(batch))
             await response.write_eof()
         except ConnectionError:  # the client went away: nothing left to do
-            pass
+            self._note_disconnect(request_id)
+        except asyncio.CancelledError:  # the server cancelled the handler: the client went away
+            self._note_disconnect(request_id)
+            raise
         return response
 
     async def _play(self, request: web.Request, response: web.StreamResponse, fault: Fault,
@@ -560,7 +587,21 @@ class OpenAIReplica:
         kind = fault.kind
         if kind == "stall":
             await self._wait(request, fault.delay)
-            return request.transport is None or request.transport.is_closing()
+            if request.transport is None or request.transport.is_closing():
+                raise ConnectionResetError("the client closed the connection during the stall")
+            return False
+        if kind == "huge_line":
+            head = b'data: {"id":"chatcmpl-huge","choices":[{"index":0,"delta":{"content":"'
+            filler = b"a" * (1024 * 1024)
+            await response.write(head)
+            for start in range(0, fault.size, len(filler)):
+                await response.write(filler[: min(len(filler), fault.size - start)])
+            await response.write(b'"}}]}\n\n')
+            await response.write_eof()
+            return True
+        if kind == "invalid_utf8":
+            await response.write(b'data: {"id":"chatcmpl-bad","choices":[{"index":0,"delta":{"content":"\xff\xfe\xc3("}}]}\n\n')
+            return False
         if kind == "malformed":
             await response.write(b'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"x"}\n\n')
             return False

@@ -17,7 +17,13 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
 * ``fault`` (one request): ``"malformed"`` (a line that is not JSON), ``"cut"`` (the connection
   closes in the middle of the body), ``"truncated"`` (the body ends cleanly but before the
   ``modelResponse``), ``"reset"`` (TCP reset mid-stream), ``"error_line"`` (an error object in the
-  stream), ``"slow"`` (``slow_delay`` seconds between lines).
+  stream), ``"slow"`` (``slow_delay`` seconds between lines), ``"stall"`` (``stall_delay`` seconds of
+  silence mid-stream), ``"reset_at_once"`` (TCP reset before any answer), ``"huge_line"`` (one line of ``huge_size`` bytes), ``"invalid_utf8"`` (a line
+  whose JSON holds bytes that are not UTF-8), ``"wrong_content_type"`` (a 200 HTML page instead of the
+  answer, as a captive portal sends), and error statuses with grok.com's bodies: ``"rate_limit"``
+  (429 with ``Retry-After: retry_after``), ``"unauthorized"`` (401), ``"forbidden"`` (403),
+  ``"not_found"`` (404), ``"server_error"`` (500), ``"bad_gateway"`` (502 with Cloudflare's HTML page).
+* ``disconnects`` records the answers a client left before their end (it closed the connection).
 """
 
 from __future__ import annotations
@@ -93,6 +99,10 @@ class GrokReplica:
     fault: str | None = None
     slow_delay: float = 0.2
     logins: int = 0
+    stall_delay: float = 30.0
+    huge_size: int = 10_500_000
+    retry_after: float = 2.0
+    disconnects: list[str] = field(default_factory=list)
 
     @property
     def sso(self) -> str:
@@ -220,9 +230,47 @@ class GrokReplica:
         self.conversations[conversation_id] += [_Turn("human", message), _Turn("assistant", reply)]
         return events
 
+    def _fault_response(self, fault: str) -> web.Response | None:
+        """The answer for an error-status fault, as grok.com (or Cloudflare in front of it) sends it."""
+        if fault == "bad_gateway":
+            page = ("<!DOCTYPE html><html><head><title>grok.com | 502: Bad gateway</title></head>"
+                    "<body><h1>Bad gateway</h1><p>Cloudflare Ray ID: 8e1f2a3b4c5d6e7f</p></body></html>")
+            return web.Response(status=502, text=page, content_type="text/html")
+        if fault == "wrong_content_type":
+            return web.Response(text=LOGIN_PAGE, content_type="text/html")
+        errors = {
+            "rate_limit": (429, 8, "Too many requests. Please wait a moment and try again."),
+            "unauthorized": (401, 16, "Unauthenticated. [WKE=unauthenticated:missing-credentials]"),
+            "forbidden": (403, 7, "Access denied. [WKE=permission-denied:blocked]"),
+            "not_found": (404, 5, "Not found"),
+            "server_error": (500, 13, "Internal error"),
+        }
+        if fault not in errors:
+            return None
+        status, code, message = errors[fault]
+        headers = {"Retry-After": f"{self.retry_after:g}"} if status == 429 else None
+        return web.json_response({"error": {"code": code, "message": message, "details": []}}, status=status,
+                                 headers=headers)
+
     async def _answer(self, request: web.Request, payload: dict[str, Any], conversation_id: str,
                       head: list[dict[str, Any]], nested: bool) -> web.StreamResponse:
         fault, self.fault = self.fault, None
+        failed = self._fault_response(fault) if fault else None
+        if failed is not None:
+            return failed
+        if fault == "reset_at_once":
+            self._drop(request, reset=True)
+            return web.Response()
+        try:
+            return await self._stream(request, payload, conversation_id, head, nested, fault)
+        except (ConnectionError, asyncio.CancelledError) as exc:  # the client went away early
+            self.disconnects.append(conversation_id)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return web.Response()
+
+    async def _stream(self, request: web.Request, payload: dict[str, Any], conversation_id: str,
+                      head: list[dict[str, Any]], nested: bool, fault: str | None) -> web.StreamResponse:
         lines = [json.dumps(item).encode() + b"\n" for item in head + self._events(payload, conversation_id, nested)]
         response = web.StreamResponse(headers={"content-type": "application/json"})
         if self.rotate_sso:
@@ -243,11 +291,30 @@ class GrokReplica:
                 return response
             if index == len(lines) - 2 and fault == "truncated":
                 break  # the body ends cleanly, without the modelResponse
+            if index == middle and fault == "stall":
+                await self._stall(request)
+            if index == middle and fault == "huge_line":
+                filler = b"a" * (1024 * 1024)
+                await response.write(b'{"result": {"response": {"token": "')
+                for start in range(0, self.huge_size, len(filler)):
+                    await response.write(filler[: min(len(filler), self.huge_size - start)])
+                await response.write(b'"}}}\n')
+            if index == middle and fault == "invalid_utf8":
+                await response.write(b'{"result": {"response": {"token": "\xff\xfe\xc3(", "isThinking": false}}}\n')
             await response.write(line)
             if fault == "slow":
                 await asyncio.sleep(self.slow_delay)
         await response.write_eof()
         return response
+
+    async def _stall(self, request: web.Request) -> None:
+        """Stay silent for ``stall_delay`` seconds; a client that hangs up meanwhile is a disconnect."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stall_delay
+        while loop.time() < deadline:
+            if request.transport is None or request.transport.is_closing():
+                raise ConnectionResetError("the client closed the connection during the stall")
+            await asyncio.sleep(0.02)
 
     @staticmethod
     def _drop(request: web.Request, reset: bool) -> None:

@@ -1,0 +1,107 @@
+"""Every way an upstream fails, for both provider kinds: a typed error with a useful message, soon.
+
+The table below is the promise documented in docs/reliability.md. Each case runs the provider as
+a user does, against its replica playing one fault, bounded by ``asyncio.wait_for`` so a hang
+fails the case instead of the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from g4f.errors import (
+    G4FError,
+    MissingAuthError,
+    ModelNotFoundError,
+    NetworkError,
+    RateLimitError,
+    ResponseError,
+    ResponseStatusError,
+    TimeoutError,
+)
+
+from .upstreams import CASE_BOUND, FAULTS, READ_TIMEOUT, Upstream
+
+#: fault -> (error for the OpenAI-compatible kind, error for Grok, words the message must hold)
+EXPECTED: dict[str, tuple[type[G4FError], type[G4FError], tuple[str, ...]]] = {
+    "rate_limit": (RateLimitError, RateLimitError, ("429", "retry after 7")),
+    "unauthorized": (MissingAuthError, MissingAuthError, ("401",)),
+    "forbidden": (MissingAuthError, MissingAuthError, ("403",)),
+    "not_found": (ModelNotFoundError, ResponseStatusError, ("404",)),
+    "server_error": (ResponseStatusError, ResponseStatusError, ("500",)),
+    "bad_gateway_html": (ResponseStatusError, ResponseStatusError, ("502", "HTML error page")),
+    "malformed_line": (ResponseError, ResponseError, ("not JSON",)),
+    "cut_mid_chunk": (ResponseError, ResponseError, ()),
+    "no_terminator": (ResponseError, ResponseError, ("incomplete",)),
+    "reset_before_answer": (NetworkError, NetworkError, ()),
+    "reset_mid_stream": (ResponseError, ResponseError, ("cut short",)),
+    "stall": (TimeoutError, TimeoutError, ()),
+    "huge_line": (ResponseError, ResponseError, ("larger than 8 MiB",)),
+    "invalid_utf8": (ResponseError, ResponseError, ("UTF-8",)),
+    "wrong_content_type": (ResponseError, ResponseError, ("text/html",)),
+}
+
+_STATUS = {"rate_limit": 429, "unauthorized": 401, "forbidden": 403, "not_found": 404, "server_error": 500,
+           "bad_gateway_html": 502}
+
+
+async def run_case(upstream: Upstream, fault: str) -> tuple[BaseException | None, list, float]:
+    """Play ``fault`` once: (the error raised or None, what was yielded before it, seconds taken)."""
+    upstream.inject(fault)
+    received: list = []
+
+    async def consume() -> None:
+        async for item in upstream.stream():
+            received.append(item)
+
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(consume(), CASE_BOUND)
+    except asyncio.TimeoutError as exc:
+        if not isinstance(exc, G4FError):
+            pytest.fail(f"{upstream.kind}/{fault}: no answer and no error within {CASE_BOUND}s (a hang)")
+        return exc, received, time.monotonic() - started
+    except Exception as exc:  # noqa: BLE001 - the case is judged by the caller
+        return exc, received, time.monotonic() - started
+    finally:
+        upstream.clear()
+    return None, received, time.monotonic() - started
+
+
+def check_error(upstream: Upstream, fault: str, error: BaseException | None, received: list) -> None:
+    openai_error, grok_error, words = EXPECTED[fault]
+    expected = openai_error if upstream.kind == "openai" else grok_error
+    assert error is not None, f"{upstream.kind}/{fault}: the stream passed for a complete answer: {received!r}"
+    assert type(error) is expected, f"{upstream.kind}/{fault}: {type(error).__name__}: {error}"
+    message = str(error)
+    name = upstream.provider.get_name()
+    assert message.startswith(f"{name}: "), message  # says who failed
+    for word in words:
+        assert word in message, f"{upstream.kind}/{fault}: {message!r} lacks {word!r}"
+    assert "<html" not in message.lower() and "</" not in message, f"markup in the message: {message!r}"
+    assert len(message) < 500, message
+    if fault in _STATUS:
+        assert error.status == _STATUS[fault]  # type: ignore[attr-defined]
+    if fault == "rate_limit":
+        assert error.retry_after == 7  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_fault_is_a_typed_error(upstream: Upstream, fault: str) -> None:
+    error, received, seconds = await run_case(upstream, fault)
+    check_error(upstream, fault, error, received)
+    if fault == "stall":
+        # The read timeout, not the 30 s stall, ends it (the bound is loose: a shared machine).
+        assert seconds < READ_TIMEOUT + 5, seconds
+
+
+async def test_the_replica_still_answers_after_every_fault(upstream: Upstream) -> None:
+    """Faults leave nothing behind: the same provider answers in full right after each one."""
+    for fault in FAULTS:
+        error, _, _ = await run_case(upstream, fault)
+        assert error is not None, fault
+        text = "".join([item async for item in upstream.stream() if isinstance(item, str)])
+        assert "lighthouse keeper" in text, (fault, text)
