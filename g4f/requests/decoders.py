@@ -30,7 +30,7 @@ class SSEDecoder:
     LF, CRLF or CR; comment lines (``:``) and ``id:``/``retry:`` are skipped.
     """
 
-    __slots__ = ("_buffer", "_data", "_event", "_max_size", "_provider", "_skip_lf")
+    __slots__ = ("_buffer", "_data", "_event", "_max_size", "_parts", "_pending", "_provider", "_skip_lf")
 
     def __init__(self, provider: str | None = None, max_size: int = MAX_EVENT_SIZE) -> None:
         self._buffer = b""
@@ -38,10 +38,24 @@ class SSEDecoder:
         self._event: str | None = None
         self._max_size = max_size
         self._provider = provider
+        # Reads without a line break, kept apart until one comes: joining them at every read
+        # would copy a long line over and over (quadratic in its length).
+        self._parts: list[bytes] = []
+        self._pending = 0
         # The previous read ended with CR: a LF opening this read is the second half of that CRLF.
         self._skip_lf = False
 
     def feed(self, chunk: bytes) -> list[tuple[str | None, bytes]]:
+        if chunk and b"\n" not in chunk and b"\r" not in chunk:
+            self._skip_lf = False
+            self._parts.append(chunk)
+            self._pending += len(chunk)
+            if len(self._buffer) + self._pending > self._max_size:
+                self._too_large()
+            return []
+        if self._parts:
+            chunk = b"".join(self._parts) + chunk
+            self._parts, self._pending = [], 0
         if self._skip_lf and chunk:
             self._skip_lf = False
             if chunk[:1] == b"\n":
@@ -121,14 +135,14 @@ class SSEDecoder:
             self._event = value.decode("utf-8", "replace") or None
 
     def _too_large(self) -> None:
-        self._buffer, self._data = b"", None
+        self._buffer, self._data, self._parts, self._pending = b"", None, [], 0
         raise ResponseError(
             f"upstream sent an event larger than {self._max_size // (1024 * 1024)} MiB", provider=self._provider
         )
 
     def close(self) -> list[tuple[str | None, bytes]]:
         """Flush at the end of the stream: a last event that lacks its blank line still counts."""
-        events = self.feed(b"\n") if self._buffer else []
+        events = self.feed(b"\n") if self._buffer or self._parts else []
         if self._data is not None:
             events.append((self._event, self._data))
         self._buffer, self._data, self._event, self._skip_lf = b"", None, None, False
@@ -138,25 +152,42 @@ class SSEDecoder:
 class NDJSONDecoder:
     """Newline-delimited JSON: ``feed`` returns the complete, non-blank lines (still bytes)."""
 
-    __slots__ = ("_buffer", "_max_size", "_provider")
+    __slots__ = ("_buffer", "_max_size", "_parts", "_pending", "_provider")
 
     def __init__(self, provider: str | None = None, max_size: int = MAX_EVENT_SIZE) -> None:
         self._buffer = b""
         self._max_size = max_size
         self._provider = provider
+        # Reads without a line break, joined only when one comes (see SSEDecoder).
+        self._parts: list[bytes] = []
+        self._pending = 0
 
     def feed(self, chunk: bytes) -> list[bytes]:
+        if b"\n" not in chunk:
+            if chunk:
+                self._parts.append(chunk)
+                self._pending += len(chunk)
+                if len(self._buffer) + self._pending > self._max_size:
+                    self._too_large()
+            return []
+        if self._parts:
+            chunk = b"".join(self._parts) + chunk
+            self._parts, self._pending = [], 0
         buffer = self._buffer + chunk if self._buffer else chunk
         lines = buffer.split(b"\n")
         rest = lines.pop()
         if len(rest) > self._max_size:
-            self._buffer = b""
-            raise ResponseError(
-                f"upstream sent a line larger than {self._max_size // (1024 * 1024)} MiB", provider=self._provider
-            )
+            self._too_large()
         self._buffer = rest
         return [line for line in (raw.strip() for raw in lines) if line]
 
+    def _too_large(self) -> None:
+        self._buffer, self._parts, self._pending = b"", [], 0
+        raise ResponseError(
+            f"upstream sent a line larger than {self._max_size // (1024 * 1024)} MiB", provider=self._provider
+        )
+
     def close(self) -> list[bytes]:
-        rest, self._buffer = self._buffer.strip(), b""
+        rest = (self._buffer + b"".join(self._parts)).strip()
+        self._buffer, self._parts, self._pending = b"", [], 0
         return [rest] if rest else []

@@ -35,6 +35,11 @@ def iter_bytes(response: Any) -> AsyncIterable[bytes]:
 
 
 def _not_json(data: bytes, provider: str | None) -> ResponseError:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # say so: the excerpt alone would show replacement characters
+        return ResponseError(f"upstream sent data that is not valid UTF-8 (at byte {exc.start}): "
+                             f"{excerpt(data)!r}", provider=provider)
     return ResponseError(f"upstream sent data that is not JSON: {excerpt(data)!r}", provider=provider)
 
 
