@@ -124,8 +124,10 @@ _CATALOGUE = [
           context_length=131072, input_price=0.11, output_price=0.34),
     Model("meta-llama/llama-4-maverick-17b-128e-instruct", "Meta", aliases=("llama-4-maverick",),
           providers=("Groq",), context_length=131072, input_price=0.20, output_price=0.60),
-    # Grok web app (grok.com, a logged-in account) and the xAI API: auto-selection tries both.
-    Model("grok-3", "xAI", providers=("Grok", "xAI"), context_length=131072, input_price=3.0, output_price=15.0),
+    # Grok web app (grok.com, a logged-in account), the xAI API and OpenRouter; prices are the xAI API's.
+    Model("grok-4", "xAI", providers=("xAI",), context_length=256000, input_price=3.0, output_price=15.0),
+    Model("grok-3", "xAI", aliases=("x-ai/grok-3",), providers=("Grok", "xAI", "OpenRouter"), context_length=131072,
+          input_price=3.0, output_price=15.0),
     Model("grok-3-thinking", "xAI", aliases=("grok-3-r1", "grok-3-reasoning"), providers=("Grok",),
           context_length=131072),
     Model("grok-2", "xAI", aliases=("grok-2-1212",), providers=("Grok", "xAI"), context_length=131072,
@@ -150,6 +152,8 @@ _CATALOGUE = [
           input_price=1.10, output_price=4.40),
     Model("o4-mini", "OpenAI", providers=("OpenAI", "OpenRouter"), context_length=200000,
           input_price=1.10, output_price=4.40),
+    # A local Ollama server (no price: it runs on the user's machine)
+    Model("llama3.2", "Meta", aliases=("llama-3.2-3b",), providers=("Ollama",), context_length=131072),
 ]
 for _model in _CATALOGUE:
     ModelUtils.register(_model)
