@@ -67,11 +67,11 @@ async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
     })
     await response.prepare(request)
     writer = CoalescingWriter(response)
-    encoder = ChunkEncoder()
+    write, encode = writer.write, ChunkEncoder().encode
     try:
-        writer.write(encoder.encode(first))
+        write(encode(first))
         async for chunk in chunks:
-            writer.write(encoder.encode(chunk))
+            write(encode(chunk))
             if writer.backlogged:
                 await writer.drain()
         writer.write(DONE)

@@ -38,5 +38,7 @@ def run_api(
         print(f"g4f API on http://{shown}:{port}/v1{auth} (Ctrl+C to stop)", file=sys.stderr, flush=True)
 
     kwargs: dict[str, Any] = {} if access_log else {"access_log": None}
+    # handler_cancellation: a client that goes away cancels its request at once, which closes the
+    # upstream stream instead of letting it run to its end (or its read timeout) for nobody.
     web.run_app(app, host=host, port=port, print=announce, shutdown_timeout=shutdown_timeout,
-                handle_signals=True, **kwargs)
+                handle_signals=True, handler_cancellation=True, **kwargs)

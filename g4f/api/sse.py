@@ -81,6 +81,7 @@ class CoalescingWriter:
         self._high_water = high_water
         self._wakeup = asyncio.Event()
         self._taken = asyncio.Event()
+        self._woken = False  # set() already called since the pump last looked
         self._closed = False
         self._error: BaseException | None = None
         self._task = asyncio.get_running_loop().create_task(self._pump())
@@ -90,7 +91,9 @@ class CoalescingWriter:
             raise self._error
         self._parts.append(data)
         self._size += len(data)
-        self._wakeup.set()
+        if not self._woken:
+            self._woken = True
+            self._wakeup.set()
 
     @property
     def backlogged(self) -> bool:
@@ -107,6 +110,7 @@ class CoalescingWriter:
     async def _pump(self) -> None:
         try:
             while True:
+                self._woken = False
                 if self._parts:
                     data = b"".join(self._parts)
                     self._parts.clear()
