@@ -79,20 +79,22 @@ class AnyProvider(AsyncGeneratorProvider):
         from ..models import ModelUtils
 
         row = ModelUtils.get(model) if model else None
-        names = [model, *row.names] if row else [model]
+        names = list(dict.fromkeys([model, *row.names])) if row else [model]
         found: dict[Any, str] = {}
         if row is not None:
             for name in row.provider_names():
                 provider = cls._load(name)
                 if provider is not None and provider not in found:
-                    found[provider] = _model_for(provider, names, row.name)
+                    found[provider] = _first_listed(provider, names) or row.name
         for provider in cls.registry.providers():
             if provider in found:
                 continue
             if not model:
                 found[provider] = ""
-            elif any(_serves(provider, name) for name in names):
-                found[provider] = _model_for(provider, names, model)
+            else:
+                listed = _first_listed(provider, names)
+                if listed:
+                    found[provider] = listed
         if not found and model:
             for provider in cls.registry.providers():
                 if getattr(provider, "accepts_unknown_models", False):
@@ -236,12 +238,12 @@ def _serves(provider: Any, model: str) -> bool:
         return False
 
 
-def _model_for(provider: Any, names: Sequence[str], fallback: str) -> str:
-    """The first of the requested name and the row's names that the provider lists."""
+def _first_listed(provider: Any, names: Sequence[str]) -> str | None:
+    """The first of the requested name and the row's names that the provider lists, if any."""
     for name in names:
         if name and _serves(provider, name):
             return name
-    return fallback
+    return None
 
 
 def _did_you_mean(model: str) -> str:
