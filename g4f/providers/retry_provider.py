@@ -158,16 +158,19 @@ async def run_fallback(
             chunks = None
             try:
                 chunks = attempt.provider.create_async_generator(attempt.model, messages, stream=stream, **kwargs)
-                async for chunk in chunks:
-                    if not started:
-                        if isinstance(chunk, ProviderInfo):
-                            own_info = chunk
-                            continue
-                        if isinstance(chunk, str) and not chunk:
-                            continue
-                        started = True
-                        yield own_info if own_info is not None else _info(attempt)
+                async for chunk in chunks:  # until the first output
+                    if isinstance(chunk, ProviderInfo):
+                        own_info = chunk
+                        continue
+                    if isinstance(chunk, str) and not chunk:
+                        continue
+                    started = True
+                    yield own_info if own_info is not None else _info(attempt)
                     yield chunk
+                    break
+                if started:
+                    async for chunk in chunks:  # the rest, passed on as it comes
+                        yield chunk
             except Exception as exc:
                 if not is_fallback_error(exc):
                     raise
