@@ -174,3 +174,20 @@ async def test_cancelled_login_closes_the_browser(grok):
     with pytest.raises(asyncio.CancelledError):
         await task
     assert_browser_gone(filler)
+
+
+@pytest.mark.parametrize("env, display, expected", [
+    ({"G4F_HEADLESS": "0"}, None, False), ({"G4F_HEADLESS": "1"}, ":0", True),
+    ({}, None, True), ({}, ":0", False),
+])
+def test_headless_default(monkeypatch, env, display, expected):
+    from g4f.auth.nodriver import _headless_default
+
+    monkeypatch.delenv("G4F_HEADLESS", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if display:
+        monkeypatch.setenv("DISPLAY", display)
+    assert _headless_default() is expected

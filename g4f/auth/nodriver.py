@@ -11,8 +11,8 @@ tree (browser, zygote, renderers, GPU) is known and is always ended, whether the
 times out, fails or is cancelled: no browser is ever left behind, and the profile folder is
 removed.
 
-Headless mode is used where no display is available (or when asked); as root, Chromium needs
-``--no-sandbox``, which is added then only.
+Headless mode is used where no display is available (or when asked: ``headless=True`` or
+``G4F_HEADLESS=1``); as root, Chromium needs ``--no-sandbox``, which is added then only.
 """
 
 from __future__ import annotations
@@ -108,10 +108,14 @@ def find_browser(path: str | os.PathLike[str] | None = None) -> str:
     )
 
 
-def _has_display() -> bool:
+def _headless_default() -> bool:
+    """``$G4F_HEADLESS`` (1/0) if set, else headless exactly where there is no display."""
+    env = os.environ.get("G4F_HEADLESS", "").strip().lower()
+    if env:
+        return env not in ("0", "false", "no", "off")
     if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def browser_flags(user_data_dir: str, *, headless: bool, proxy: str | None = None) -> list[str]:
@@ -219,12 +223,13 @@ async def open_browser(
     """A nodriver ``Browser`` on a fresh Chromium; the browser is gone on exit.
 
     The profile is a new temporary folder, removed on exit, unless ``user_data_dir`` names one
-    to use and keep. ``headless`` defaults to True where there is no display.
+    to use and keep. ``headless`` defaults to ``$G4F_HEADLESS``, else to True where there is no
+    display.
     """
     nodriver = _import_nodriver()
     executable = find_browser(browser_path)
     if headless is None:
-        headless = not _has_display()
+        headless = _headless_default()
     keep_profile = user_data_dir is not None
     profile = Path(user_data_dir) if user_data_dir is not None else Path(tempfile.mkdtemp(prefix="g4f-browser-"))
     profile.mkdir(parents=True, exist_ok=True)
