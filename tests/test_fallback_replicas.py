@@ -21,7 +21,14 @@ from aiohttp import web
 
 import g4f
 from g4f.cli import main as cli_main
-from g4f.errors import G4FError, MissingAuthError, ResponseError, ResponseStatusError, RetryProviderError
+from g4f.errors import (
+    G4FError,
+    MissingAuthError,
+    NetworkError,
+    ResponseError,
+    ResponseStatusError,
+    RetryProviderError,
+)
 from g4f.models import ModelUtils
 from g4f.Provider.needs_auth.Groq import Groq
 from g4f.Provider.template.OpenaiTemplate import OpenaiTemplate
@@ -150,7 +157,7 @@ async def test_a_stream_cut_after_output_raises_and_no_second_answer_is_appended
     with pytest.raises(G4FError) as info:
         async for chunk in auto.create_async_generator(MODEL, ask("one two three four five")):
             received.append(chunk)
-    assert isinstance(info.value, ResponseError) or "reset" in fault
+    assert isinstance(info.value, (ResponseError, NetworkError)), info.value
     text = text_of(received)
     assert text and "You said: one two three four five".startswith(text) and text != "You said: one two three four five"
     assert other.chat_requests == []
