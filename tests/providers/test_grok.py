@@ -329,6 +329,15 @@ async def test_slow_stream_still_completes(grok):
     assert await Grok.create_async("grok-3", HELLO, cookies={"sso": grok.sso}) == "You said: Hello Grok."
 
 
+async def test_text_arrives_while_grok_is_still_answering(grok):
+    grok.fault, grok.slow_delay = "slow", 0.1
+    finished_at_first_text = None
+    async for item in Grok.create_async_generator("grok-3", HELLO, cookies={"sso": grok.sso}):
+        if is_text(item) and finished_at_first_text is None:
+            finished_at_first_text = grok.finished
+    assert finished_at_first_text == 0 and grok.finished == 1
+
+
 async def test_stalled_stream_times_out(grok):
     grok.fault, grok.slow_delay = "slow", 3.0
     with pytest.raises(TimeoutError):

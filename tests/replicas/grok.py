@@ -23,6 +23,7 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
   answer, as a captive portal sends), and error statuses with grok.com's bodies: ``"rate_limit"``
   (429 with ``Retry-After: retry_after``), ``"unauthorized"`` (401), ``"forbidden"`` (403),
   ``"not_found"`` (404), ``"server_error"`` (500), ``"bad_gateway"`` (502 with Cloudflare's HTML page).
+* ``[replica-fault:<name>]`` in a message plays that fault for that request alone (concurrent tests).
 * ``disconnects`` records the answers a client left before their end (it closed the connection).
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import socket
 import struct
@@ -39,11 +41,13 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["LOGIN_PASSWORD", "LOGIN_USER", "GrokReplica", "Recorded"]
+__all__ = ["FAULT_MARK", "LOGIN_PASSWORD", "LOGIN_USER", "GrokReplica", "Recorded"]
 
 LOGIN_USER = "alice@example.com"
 LOGIN_PASSWORD = "correct horse battery staple"
 API = "/rest/app-chat/conversations"
+#: A message holding ``[replica-fault:<name>]`` plays that fault, whatever ``fault`` says.
+FAULT_MARK = re.compile(r"\[replica-fault:(\w+)\]")
 #: A tiny JPEG, served for every generated image.
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
@@ -99,6 +103,8 @@ class GrokReplica:
     fault: str | None = None
     slow_delay: float = 0.2
     logins: int = 0
+    #: Answers written to their end.
+    finished: int = 0
     stall_delay: float = 30.0
     huge_size: int = 10_500_000
     retry_after: float = 2.0
@@ -254,7 +260,11 @@ class GrokReplica:
 
     async def _answer(self, request: web.Request, payload: dict[str, Any], conversation_id: str,
                       head: list[dict[str, Any]], nested: bool) -> web.StreamResponse:
-        fault, self.fault = self.fault, None
+        marked = FAULT_MARK.search(payload.get("message", ""))
+        if marked:  # a fault for this request alone (concurrent requests, each with its own)
+            fault = marked.group(1)
+        else:
+            fault, self.fault = self.fault, None
         failed = self._fault_response(fault) if fault else None
         if failed is not None:
             return failed
@@ -305,6 +315,7 @@ class GrokReplica:
             if fault == "slow":
                 await asyncio.sleep(self.slow_delay)
         await response.write_eof()
+        self.finished += 1
         return response
 
     async def _stall(self, request: web.Request) -> None:

@@ -141,8 +141,8 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
     #: The cookie that proves a login.
     auth_cookie: ClassVar[str] = "sso"
     impersonate: ClassVar[str] = "chrome"
-    #: Seconds a stream may stall (and a connection take) before TimeoutError.
-    timeout: ClassVar[float] = 120.0
+    #: Seconds a stream may stall (or the headers take) before TimeoutError; ``timeout=`` overrides.
+    read_timeout: ClassVar[float] = 120.0
 
     @classmethod
     def credential_hint(cls) -> str:
@@ -265,7 +265,7 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
             headers=auth_result.headers,
             cookies=auth_result.cookies,
             proxy=kwargs.get("proxy"),
-            timeout=kwargs.get("timeout") or cls.timeout,
+            timeout=kwargs.get("timeout") or cls.read_timeout,
             provider=cls.get_name(),
         )
         payload = cls._prepare_payload(model, message)
