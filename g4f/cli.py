@@ -34,19 +34,21 @@ def _parser() -> argparse.ArgumentParser:
                       help="the question ('-' reads it from stdin; omit it for an interactive session)")
     chat.add_argument("-m", "--model", default="", help="model name or alias (default: auto)")
     chat.add_argument("-p", "--provider", default=None, help="provider name (default: auto-selection)")
-    chat.add_argument("--api-key", default=None, help="API key for the provider (default: its environment variable)")
+    chat.add_argument("--api-key", default=None,
+                      help="API key for the provider (default: its environment variable)")
     chat.add_argument("--proxy", default=None, help="proxy URL for the upstream requests")
 
     api = commands.add_parser("api", help="run the OpenAI-compatible API server")
     api.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1)")
     api.add_argument("--port", type=int, default=None, help="port to listen on (default: 1337)")
     api.add_argument("--api-key", default=None,
-                     help="require 'Authorization: Bearer <key>' (default: $G4F_API_KEY; the variable keeps the "
-                          "key out of the process list)")
+                     help="require 'Authorization: Bearer <key>' (default: $G4F_API_KEY; the variable "
+                          "keeps the key out of the process list)")
     api.add_argument("--max-body-size", type=int, default=None, help="largest request body in bytes")
     api.add_argument("--access-log", action="store_true", help="log every request line")
 
-    providers = commands.add_parser("providers", help="list providers, whether they need and have credentials")
+    providers = commands.add_parser("providers",
+                                    help="list providers, whether they need and have credentials")
     providers.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     models = commands.add_parser("models", help="list models and the providers that serve them")
@@ -177,8 +179,8 @@ async def _chat(prompt: str | None, model: str, provider: str | None, options: d
         if interactive and line.strip() in ("exit", "quit"):
             break
         messages.append({"role": "user", "content": line})
-        text, conversation, answered_by = await _answer(list(messages), model, provider, conversation, printer,
-                                                        options)
+        text, conversation, answered_by = await _answer(
+            list(messages), model, provider, conversation, printer, options)
         messages.append({"role": "assistant", "content": text})
         if conversation is not None and provider is None and answered_by:
             provider = answered_by  # the conversation state belongs to whoever answered
@@ -186,7 +188,7 @@ async def _chat(prompt: str | None, model: str, provider: str | None, options: d
 
 # -- providers, models ---------------------------------------------------------------------------
 
-def _table(headers: Sequence[str], rows: list[Sequence[str]]) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in [headers, *rows]]

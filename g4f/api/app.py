@@ -8,6 +8,7 @@ import os
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from ..secrets import register_secret
 from .errors import ApiError, to_api_error
@@ -23,7 +24,7 @@ DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _errors_middleware() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _errors_middleware() -> Middleware:
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
@@ -32,19 +33,21 @@ def _errors_middleware() -> Callable[[web.Request, Handler], Awaitable[web.Strea
             if exc.status < 400:
                 raise
             code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status)
-            message = exc.reason if exc.status != 413 else (
-                f"the request body is larger than the limit of {request.app[MAX_BODY_KEY]} bytes")
+            message = exc.reason
+            if exc.status == 413:
+                message = f"the request body is larger than the limit of {request.app[MAX_BODY_KEY]} bytes"
             error = ApiError(exc.status, message, "invalid_request_error", code)
         except Exception as exc:
             error = to_api_error(exc)
         if error.status >= 500:
-            logger.warning("g4f api: %s %s -> %d %s", request.method, request.path, error.status, error.message)
+            logger.warning("g4f api: %s %s -> %d %s", request.method, request.path, error.status,
+                           error.message)
         return json_response(error.body(), error.status, error.headers)
 
     return errors
 
 
-def _auth_middleware(api_key: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _auth_middleware(api_key: str) -> Middleware:
     expected = api_key.encode()
 
     @web.middleware

@@ -47,8 +47,9 @@ logger = logging.getLogger("g4f")
 class ApiError(Exception):
     """An error answer: status, OpenAI error fields and extra headers (``Retry-After``)."""
 
-    def __init__(self, status: int, message: str, type: str = "invalid_request_error", code: str | None = None,
-                 param: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, type: str = "invalid_request_error",
+                 code: str | None = None, param: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

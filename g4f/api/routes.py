@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..client import AsyncClient
+from ..client import AsyncChunkStream, AsyncClient
 from ..client.catalog import list_models, list_providers
 from ..requests.jsonlib import dumps, loads
 from .errors import ApiError, to_api_error
@@ -41,15 +41,16 @@ async def _read_json(request: web.Request) -> Any:
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     chat = parse_chat_request(await _read_json(request))
     provider = chat.provider
-    if provider is None and chat.conversation is not None and isinstance(chat.conversation.get("provider"), str):
-        provider = chat.conversation["provider"]  # continue with whoever answered before
+    answered_before = (chat.conversation or {}).get("provider")
+    if provider is None and isinstance(answered_before, str):
+        provider = answered_before  # the conversation continues with whoever answered before
     result = _client.chat.completions.create(
         messages=chat.messages, model=chat.model, provider=provider, stream=chat.stream, stop=chat.stop,
         conversation=chat.conversation, **chat.options)
-    if not chat.stream:
-        completion = await result  # type: ignore[misc]
+    if not isinstance(result, AsyncChunkStream):
+        completion = await result
         return json_response(with_provider(completion.to_dict(), completion.provider))
-    return await _stream(request, aiter(result))  # type: ignore[arg-type]
+    return await _stream(request, aiter(result))
 
 
 async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:

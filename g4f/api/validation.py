@@ -43,7 +43,8 @@ def _integer(low: int | None = None) -> Callable[[str, Any], None]:
 
 
 def _of(*types: type) -> Callable[[str, Any], None]:
-    names = " or ".join({bool: "a boolean", str: "a string", dict: "an object", list: "an array"}[t] for t in types)
+    kinds = {bool: "a boolean", str: "a string", dict: "an object", list: "an array"}
+    names = " or ".join(kinds[t] for t in types)
 
     def check(name: str, value: Any) -> None:
         if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
@@ -69,7 +70,8 @@ def _tools(name: str, value: Any) -> None:
         raise _bad(name, "must be an array of tools")
     for index, tool in enumerate(value):
         function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
+        name_ok = isinstance(function, dict) and isinstance(function.get("name"), str) and function["name"]
+        if not name_ok:
             raise _bad(f"{name}[{index}]", "must be {'type': 'function', 'function': {'name': ..., ...}}")
 
 
@@ -155,7 +157,8 @@ def _check_messages(messages: Any) -> list[dict[str, Any]]:
             if role != "assistant":
                 raise _bad(f"{where}.content", "is required")
         elif not isinstance(content, str):
-            raise _bad(f"{where}.content", f"must be a string or an array of parts, not {type(content).__name__}")
+            raise _bad(f"{where}.content",
+                       f"must be a string or an array of parts, not {type(content).__name__}")
     return messages
 
 

@@ -94,7 +94,8 @@ class _Request:
         self.kwargs = kwargs
 
     def events(self) -> AsyncIterator[Any]:
-        return self.provider.create_async_generator(self.model, self.messages, stream=self.stream, **self.kwargs)
+        return self.provider.create_async_generator(
+            self.model, self.messages, stream=self.stream, **self.kwargs)
 
     def chunks(self) -> AsyncIterator[ChatCompletionChunk]:
         return iter_chunks(self.events(), self.model, self.provider_name, self.stop or None)
@@ -156,8 +157,13 @@ class Completions(_Completions):
         return run_sync(request.completion)
 
 
-class _Chat:
-    def __init__(self, completions: _Completions) -> None:
+class Chat:
+    def __init__(self, completions: Completions) -> None:
+        self.completions = completions
+
+
+class AsyncChat:
+    def __init__(self, completions: AsyncCompletions) -> None:
         self.completions = completions
 
 
@@ -196,7 +202,7 @@ class AsyncClient(_BaseClient):
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(provider, api_key, proxy, **kwargs)
-        self.chat = _Chat(AsyncCompletions(self._defaults))
+        self.chat = AsyncChat(AsyncCompletions(self._defaults))
         self.models = AsyncModels(self._defaults)
 
     async def aclose(self) -> None:
@@ -218,7 +224,7 @@ class Client(_BaseClient):
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(provider, api_key, proxy, **kwargs)
-        self.chat = _Chat(Completions(self._defaults))
+        self.chat = Chat(Completions(self._defaults))
         self.models = Models(self._defaults)
 
     def close(self) -> None:

@@ -23,7 +23,6 @@ from ..errors import BadRequestError
 from ..providers.response import (
     Conversation,
     FinishReason,
-    ImagePreview,
     ImageResponse,
     JsonConversation,
     ProviderInfo,
@@ -50,6 +49,9 @@ __all__ = ["as_conversation", "collect_completion", "image_parts", "iter_chunks"
 
 logger = logging.getLogger("g4f")
 
+# Short local names keep the chunk-building lines readable.
+_Chunk, _Choice, _Delta = ChatCompletionChunk, ChatCompletionDeltaChoice, ChatCompletionDelta
+
 
 def new_completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex}"
@@ -62,7 +64,8 @@ def as_conversation(value: Any) -> JsonConversation | None:
     if isinstance(value, Mapping):
         cls = Conversation if "conversation_id" in value else JsonConversation
         return cls.from_dict(value)
-    raise BadRequestError(f"conversation must be an object (as returned with the answer), not {type(value).__name__}")
+    raise BadRequestError(
+        f"conversation must be an object (as returned with the answer), not {type(value).__name__}")
 
 
 def image_parts(event: ImageResponse) -> list[dict[str, Any]]:
@@ -93,77 +96,57 @@ async def iter_chunks(
     tool_calls = 0
     try:
         async for event in events:
-            if type(event) is str:
-                if cutter is not None:
-                    event = cutter.feed(event)
-                    if cutter.stopped:
-                        if event:
-                            yield ChatCompletionChunk(
-                                cid, created, model, [ChatCompletionDeltaChoice(ChatCompletionDelta(event, role))],
-                                provider)
-                        finish = "stop"
-                        break
-                if event:
-                    yield ChatCompletionChunk(
-                        cid, created, model, [ChatCompletionDeltaChoice(ChatCompletionDelta(event, role))], provider)
-                    role = None
-                    wrote_content = True
-                continue
-            if not isinstance(event, ResponseType):
-                if isinstance(event, str):  # a str subclass that is not an event: text
-                    event = str(event)
-                    if cutter is not None:
-                        event = cutter.feed(event)
-                    if event:
-                        yield ChatCompletionChunk(
-                            cid, created, model, [ChatCompletionDeltaChoice(ChatCompletionDelta(event, role))],
-                            provider)
+            if type(event) is not str:
+                if not isinstance(event, ResponseType):
+                    if not isinstance(event, str):
+                        logger.debug("ignoring a stream item of type %s", type(event).__name__)
+                        continue
+                    event = str(event)  # a str subclass that is not an event: text
+                else:
+                    if isinstance(event, Reasoning):
+                        if event.token:
+                            delta = _Delta.of(None, role, reasoning_content=event.token)
+                            yield _Chunk(cid, created, model, [_Choice(delta)], provider)
+                            role = None
+                    elif isinstance(event, ToolCalls):
+                        calls = [ToolCall.from_dict(call, tool_calls + index)
+                                 for index, call in enumerate(event.calls)]
+                        tool_calls += len(calls)
+                        yield _Chunk(cid, created, model, [_Choice(_Delta.of(None, role, tool_calls=calls))],
+                                     provider)
+                        role = None
+                    elif isinstance(event, ImageResponse):
+                        held = cutter.flush() if cutter is not None else ""
+                        markdown = ("\n\n" if wrote_content or held else "") + event.to_markdown()
+                        delta = _Delta.of(held + markdown, role, images=image_parts(event))
+                        yield _Chunk(cid, created, model, [_Choice(delta)], provider)
                         role = None
                         wrote_content = True
-                    if cutter is not None and cutter.stopped:
-                        finish = "stop"
-                        break
-                elif event is not None:
-                    logger.debug("ignoring a stream item of type %s", type(event).__name__)
-                continue
-            if isinstance(event, Reasoning):
-                if event.token:
-                    yield ChatCompletionChunk(
-                        cid, created, model,
-                        [ChatCompletionDeltaChoice(ChatCompletionDelta.of(None, role, reasoning_content=event.token))],
-                        provider)
-                    role = None
-            elif isinstance(event, ToolCalls):
-                calls = [ToolCall.from_dict(call, tool_calls + i) for i, call in enumerate(event.calls)]
-                tool_calls += len(calls)
-                yield ChatCompletionChunk(
-                    cid, created, model, [ChatCompletionDeltaChoice(ChatCompletionDelta.of(None, role, tool_calls=calls))],
-                    provider)
-                role = None
-            elif isinstance(event, ImageResponse):
-                held = cutter.flush() if cutter is not None else ""
-                markdown = ("\n\n" if wrote_content or held else "") + event.to_markdown()
-                yield ChatCompletionChunk(
-                    cid, created, model,
-                    [ChatCompletionDeltaChoice(ChatCompletionDelta.of(held + markdown, role, images=image_parts(event)))],
-                    provider)
+                    elif isinstance(event, ProviderInfo):
+                        provider = event.name or provider
+                        model = event.model or model
+                    elif isinstance(event, UsageEvent):
+                        usage = Usage.from_event(event)
+                    elif isinstance(event, FinishReason):
+                        finish = event.reason
+                    elif isinstance(event, JsonConversation):
+                        conversation = event
+                    elif isinstance(event, TitleGeneration):
+                        title = event.title
+                    elif isinstance(event, RequestLogin):
+                        logger.info("%s: log in at %s", event.label, event.login_url)
+                    # ImagePreview: an image still being drawn; the final ImageResponse carries it.
+                    continue
+            # The hot path: a text delta becomes one chunk.
+            if cutter is not None:
+                event = cutter.feed(event)
+            if event:
+                yield _Chunk(cid, created, model, [_Choice(_Delta(event, role))], provider)
                 role = None
                 wrote_content = True
-            elif isinstance(event, ProviderInfo):
-                provider = event.name or provider
-                model = event.model or model
-            elif isinstance(event, UsageEvent):
-                usage = Usage.from_event(event)
-            elif isinstance(event, FinishReason):
-                finish = event.reason
-            elif isinstance(event, JsonConversation):
-                conversation = event
-            elif isinstance(event, TitleGeneration):
-                title = event.title
-            elif isinstance(event, ImagePreview):
-                pass  # an image still being drawn; the final ImageResponse carries it
-            elif isinstance(event, RequestLogin):
-                logger.info("%s: log in at %s", event.label, event.login_url)
+            if cutter is not None and cutter.stopped:
+                finish = "stop"
+                break
     finally:
         aclose = getattr(events, "aclose", None)
         if aclose is not None:
@@ -171,13 +154,13 @@ async def iter_chunks(
     if cutter is not None and not cutter.stopped:
         held = cutter.flush()
         if held:
-            yield ChatCompletionChunk(
-                cid, created, model, [ChatCompletionDeltaChoice(ChatCompletionDelta(held, role))], provider)
+            yield _Chunk(
+                cid, created, model, [_Choice(_Delta(held, role))], provider)
             role = None
     if finish is None:
         finish = "tool_calls" if tool_calls else "stop"
-    yield ChatCompletionChunk.last(
-        cid, created, model, [ChatCompletionDeltaChoice(ChatCompletionDelta(None, role), finish)], provider,
+    yield _Chunk.last(
+        cid, created, model, [_Choice(_Delta(None, role), finish)], provider,
         usage, conversation, title)
 
 

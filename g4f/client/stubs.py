@@ -159,7 +159,8 @@ class ChatCompletionMessage(_Stub):
     _optional = ("reasoning_content", "tool_calls", "images")
 
     def __init__(self, content: str | None, role: str = "assistant", reasoning_content: str | None = None,
-                 tool_calls: list[ToolCall] | None = None, images: list[dict[str, Any]] | None = None) -> None:
+                 tool_calls: list[ToolCall] | None = None,
+                 images: list[dict[str, Any]] | None = None) -> None:
         self.role = role
         self.content = content
         self.reasoning_content = reasoning_content
