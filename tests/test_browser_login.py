@@ -13,7 +13,7 @@ from g4f.auth.nodriver import browser_flags, browser_login, find_browser
 from g4f.errors import MissingAuthError, MissingRequirementsError
 from g4f.Provider.needs_auth.Grok import Grok
 from g4f.providers.response import AuthResult, RequestLogin
-from tests.replicas.grok import LOGIN_PASSWORD, LOGIN_USER, GrokReplica
+from tests.replicas.grok import LOGIN_PASSWORD, LOGIN_USER, GrokReplica, serve_grok
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,12 +60,7 @@ class FormFiller:
 @pytest.fixture
 async def grok(serve, monkeypatch, tmp_path) -> GrokReplica:
     monkeypatch.setenv("HOME", str(tmp_path))  # no real browser cookie store may answer for grok.com
-    replica = GrokReplica(valid_sso=set())
-    server = await serve(replica.app())
-    monkeypatch.setattr(Grok, "url", server.url)
-    monkeypatch.setattr(Grok, "conversation_url", f"{server.url}/rest/app-chat/conversations")
-    monkeypatch.setattr(Grok, "assets_url", f"{server.url}/assets")
-    return replica
+    return await serve_grok(serve, monkeypatch, GrokReplica(valid_sso=set()))
 
 
 def assert_browser_gone(filler: FormFiller) -> None:

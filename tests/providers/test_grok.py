@@ -35,7 +35,7 @@ from g4f.providers.response import (
     TitleGeneration,
     is_text,
 )
-from tests.replicas.grok import GrokReplica
+from tests.replicas.grok import GrokReplica, serve_grok
 
 HELLO = [{"role": "user", "content": "Hello Grok"}]
 
@@ -43,12 +43,7 @@ HELLO = [{"role": "user", "content": "Hello Grok"}]
 @pytest.fixture
 async def grok(serve, monkeypatch) -> GrokReplica:
     """A replica of grok.com; Grok's addresses point at it (and nothing else changes)."""
-    replica = GrokReplica()
-    server = await serve(replica.app())
-    monkeypatch.setattr(Grok, "url", server.url)
-    monkeypatch.setattr(Grok, "conversation_url", f"{server.url}/rest/app-chat/conversations")
-    monkeypatch.setattr(Grok, "assets_url", f"{server.url}/assets")
-    return replica
+    return await serve_grok(serve, monkeypatch)
 
 
 def save_cookie_file(config_dir, cookies: dict[str, str]) -> None:

@@ -339,3 +339,15 @@ class GrokReplica:
             transport.abort()
         else:
             transport.close()
+
+
+async def serve_grok(serve: Any, monkeypatch: Any, replica: GrokReplica | None = None) -> GrokReplica:
+    """Start ``replica`` with the ``serve`` fixture and point Grok's addresses (only) at it."""
+    from g4f.Provider.needs_auth.Grok import Grok
+
+    replica = replica or GrokReplica()
+    server = await serve(replica.app())
+    monkeypatch.setattr(Grok, "url", server.url)
+    monkeypatch.setattr(Grok, "conversation_url", f"{server.url}{API}")
+    monkeypatch.setattr(Grok, "assets_url", f"{server.url}/assets")
+    return replica
