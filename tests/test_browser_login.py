@@ -186,3 +186,14 @@ def test_headless_default(monkeypatch, env, display, expected):
     if display:
         monkeypatch.setenv("DISPLAY", display)
     assert _headless_default() is expected
+
+
+async def test_missing_nodriver_names_the_extra(grok, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nodriver", None)  # as if not installed
+    items = []
+    with pytest.raises(MissingRequirementsError, match=r'pip install "g4f\[browser\]"'):
+        async for item in Grok.on_auth_async():
+            items.append(item)
+    assert [type(item) for item in items] == [RequestLogin]
