@@ -353,3 +353,26 @@ def test_the_example_plugins_own_tests_pass(example_installed):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-500:]
+
+
+def test_a_distribution_with_incomplete_metadata_still_loads(site):
+    site.echo_module("acme_nameless", "AcmeNameless")
+    info = site.distribution("g4f-acme-nameless", {"AcmeNameless": "acme_nameless:AcmeNameless"})
+    (info / "METADATA").write_text("Metadata-Version: 2.1\n")  # no Name, no Version
+    registry.refresh()
+
+    assert registry.origin("AcmeNameless") == "plugin"
+    assert get_provider("AcmeNameless").__name__ == "AcmeNameless"
+
+
+def test_a_distribution_with_unreadable_entry_points_is_skipped_and_the_others_work(site):
+    site.echo_module("acme_neighbour", "AcmeNeighbour")
+    site.distribution("g4f-acme-neighbour", {"AcmeNeighbour": "acme_neighbour:AcmeNeighbour"})
+    broken = site.distribution("g4f-acme-garbled", {})
+    (broken / "entry_points.txt").write_text("[g4f.providers]\nthis line is not an entry point\n")
+    registry.refresh()
+
+    with pytest.warns(PluginWarning, match=r"g4f_acme_garbled-1\.0\.dist-info.*metadata cannot be read"):
+        names = list_providers()
+    assert "AcmeNeighbour" in names
+    assert get_provider("AcmeNeighbour").__name__ == "AcmeNeighbour"

@@ -101,6 +101,39 @@ def _load(target: str) -> Any:
     return getattr(module, attr) if attr else module
 
 
+def _installed_entry_points() -> Iterator[tuple[PluginInfo, Any]]:
+    """The ``g4f.providers`` entry points of every installed distribution, first on sys.path first.
+
+    Like ``importlib.metadata.entry_points``, a distribution installed twice counts once; unlike
+    it, a distribution with unreadable metadata is skipped with a warning instead of hiding
+    every other plugin.
+    """
+    from importlib.metadata import distributions
+
+    seen: set[str] = set()
+    for dist in distributions():
+        try:
+            key = getattr(dist, "_normalized_name", None) or _distribution_name(dist).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            found = list(dist.entry_points.select(group=ENTRY_POINT_GROUP))
+            if not found:
+                continue
+            name, version = _distribution_name(dist), str(dist.version or "")
+        except Exception as exc:  # noqa: BLE001  broken metadata must not break the other plugins
+            where = getattr(dist, "_path", None) or dist
+            _warn(f"g4f skipped the plugins of {where}: its metadata cannot be read: {type(exc).__name__}: {exc}")
+            continue
+        for ep in found:
+            yield PluginInfo(name=ep.name, target=ep.value, distribution=name, version=version), ep
+
+
+def _distribution_name(dist: Any) -> str:
+    metadata = dist.metadata
+    return str((metadata.get("Name") if metadata is not None else None) or "")
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
@@ -144,22 +177,13 @@ class ProviderRegistry:
             return self._plugins
 
     def _read_entry_points(self) -> dict[str, tuple[PluginInfo, Any]]:
-        plugins: dict[str, tuple[PluginInfo, Any]] = {}
         if _env_flag(DISABLE_AUTOLOAD_ENV):
-            return plugins
-        from importlib.metadata import entry_points
-
+            return {}
+        plugins: dict[str, tuple[PluginInfo, Any]] = {}
         blocked = self._blocked | _split_names(os.environ.get(BLOCKED_PLUGINS_ENV, ""))
         builtins = {name.lower(): name for name in self._targets}
         seen: dict[str, PluginInfo] = {}
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            dist = getattr(ep, "dist", None)
-            info = PluginInfo(
-                name=ep.name,
-                target=ep.value,
-                distribution=dist.metadata["Name"] if dist is not None else "",
-                version=dist.version if dist is not None else "",
-            )
+        for info, ep in _installed_entry_points():
             lowered = ep.name.lower()
             if lowered in blocked or info.distribution.lower() in blocked:
                 logger.debug("g4f plugin provider %s (%s) is blocked", ep.name, info.origin)
