@@ -341,13 +341,9 @@ async def test_each_openai_compatible_declaration_meets_the_contract(name):
 async def test_grok_meets_the_contract_against_its_replica(serve, monkeypatch):
     from g4f.errors import MissingAuthError
     from g4f.Provider import Grok
-    from tests.replicas.grok import GrokReplica
+    from tests.replicas.grok import serve_grok
 
-    replica = GrokReplica()
-    server = await serve(replica.app())
-    monkeypatch.setattr(Grok, "url", server.url)
-    monkeypatch.setattr(Grok, "conversation_url", f"{server.url}/rest/app-chat/conversations")
-    monkeypatch.setattr(Grok, "assets_url", f"{server.url}/assets")
+    replica = await serve_grok(serve, monkeypatch)
 
     def fault(kind: str) -> dict[str, Any]:
         return {"arrange": lambda: setattr(replica, "fault", kind), "cleanup": lambda: setattr(replica, "fault", None)}
