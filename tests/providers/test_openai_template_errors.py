@@ -297,3 +297,13 @@ def test_which_errors_are_retried():
     for error in (BadRequestError("x", status=400), MissingAuthError("x"), ModelNotFoundError("x"),
                   ResponseError("x"), ResponseStatusError("x", status=404)):
         assert delay(error) is None
+    cut_by_transport = ResponseError("the stream was cut short")
+    cut_by_transport.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    assert 0.25 <= delay(cut_by_transport) < 0.5
+
+
+async def test_a_stream_that_breaks_before_any_output_is_retried_and_announced_once(groq):
+    groq.faults.append(Fault.reset(after=1))  # headers and the role chunk, then a reset
+    items = await collect(groq)
+    assert "".join(i for i in items if is_text(i)) == "You said: hello big world"
+    assert sum(isinstance(i, ProviderInfo) for i in items) == 1

@@ -212,13 +212,16 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         timeouts = (timeout, connect_timeout, read_timeout)
         retries = cls.max_retries if max_retries is None else max_retries
         attempt = 0
+        info: ProviderInfo | None = ProviderInfo(name, model, cls.get_label(), cls.url)
         while True:
             state = AnswerState(name, model, prices)
             connecting, started = True, False
             try:
                 async with cls._open(url, payload, request_headers, proxy, timeouts, model) as response:
                     connecting = False
-                    yield ProviderInfo(name, model, cls.get_label(), cls.url)
+                    if info is not None:  # once, even when a retry follows
+                        yield info
+                        info = None
                     if response.content_type == "text/event-stream":
                         from ...requests.streams import sse_stream
 

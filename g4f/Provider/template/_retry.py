@@ -1,7 +1,9 @@
 """When to try a request again, and how long to wait first.
 
 Only failures before the first output are retried (after it, the caller already holds part of
-the answer): HTTP 429 (and Groq's 498), 5xx, and connection errors. An upstream's Retry-After is
+the answer): HTTP 429 (and Groq's 498), 5xx, and connection errors, including a connection that
+broke inside the body (a ``ResponseError`` caused by the transport). A body that ended cleanly but
+short, or sent malformed data, is not retried: the upstream said what it meant to say. An upstream's Retry-After is
 honoured when it is at most ``max_delay``; a longer one is raised at once, so fallback can move
 on to another provider instead of sleeping. Otherwise the wait grows exponentially with jitter.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from ...errors import G4FError, NetworkError, RateLimitError, ResponseStatusError, TimeoutError
+from ...errors import G4FError, NetworkError, RateLimitError, ResponseError, ResponseStatusError, TimeoutError
 
 __all__ = ["backoff", "retry_delay"]
 
@@ -35,4 +37,12 @@ def retry_delay(
         return backoff(attempt, base, max_delay)
     if isinstance(error, NetworkError) or (connecting and isinstance(error, TimeoutError)):
         return backoff(attempt, base, max_delay)
+    if isinstance(error, ResponseError) and _broken_connection(error):
+        return backoff(attempt, base, max_delay)
     return None
+
+
+def _broken_connection(error: ResponseError) -> bool:
+    """A cut-short body that the transport reported (reset, truncated chunk), not the upstream's data."""
+    cause = error.__cause__
+    return cause is not None and not isinstance(cause, G4FError)
