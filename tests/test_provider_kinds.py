@@ -303,3 +303,33 @@ async def test_timeout_on_a_sync_provider_cancels_cleanly_and_closes_it():
     assert not closed.is_set()  # still blocked in the provider
     release.set()
     assert await asyncio.to_thread(closed.wait, 10)
+
+
+async def test_sync_provider_returning_a_list_is_called_off_the_loop():
+    threads = []
+
+    class Eager(AbstractProvider):
+        working = True
+
+        @classmethod
+        def create_completion(cls, model, messages, stream=False, **kwargs):  # not a generator
+            threads.append(threading.get_ident())
+            return ["whole ", "answer"]
+
+    stream = Eager.create_async_generator("m", MESSAGES)
+    assert threads == []  # nothing ran yet, and nothing will on this thread
+    assert [chunk async for chunk in stream] == ["whole ", "answer"]
+    assert threads and threads[0] != threading.get_ident()
+
+
+async def test_a_chunk_of_the_wrong_type_is_an_error_not_a_shorter_answer():
+    class Buggy(AsyncGeneratorProvider):
+        working = True
+
+        @classmethod
+        async def create_async_generator(cls, model, messages, stream=True, **kwargs):
+            yield "text "
+            yield {"content": "lost?"}
+
+    with pytest.raises(TypeError, match="dict"):
+        await g4f.ChatCompletion.create_async("m", MESSAGES, provider=Buggy)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import MissingAuthError, ModelNotFoundError
@@ -53,6 +53,8 @@ async def collect_text(stream: AsyncIterator[Any]) -> CompletionText:
             events.append(chunk)
         elif isinstance(chunk, str):
             parts.append(chunk)
+        elif chunk is not None:  # a provider bug: say so rather than drop part of the answer
+            raise TypeError(f"a provider yielded {type(chunk).__name__}; expected str or a g4f event")
     return CompletionText("".join(parts), events)
 
 
@@ -72,7 +74,12 @@ class AbstractProvider(BaseProvider):
     def create_async_generator(
         cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
     ) -> AsyncResult:
-        return iter_in_thread(iter(cls.create_completion(model, messages, stream=stream, **kwargs)))
+        def completion() -> Iterator[Any]:
+            # Called in the worker thread, so even a create_completion that does its blocking
+            # work before its first yield (or returns a list) never runs on the event loop.
+            yield from cls.create_completion(model, messages, stream=stream, **kwargs)
+
+        return iter_in_thread(completion())
 
     @classmethod
     async def create_async(cls, model: str, messages: Messages, **kwargs: Any) -> str:
