@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-__all__ = ["get_session", "close_sessions", "make_timeout", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "close_sessions", "get_session", "make_timeout"]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: Longest silence allowed between two reads of a response; a stalled stream fails after it.
