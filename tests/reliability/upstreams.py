@@ -59,6 +59,15 @@ _GROK_FAULTS = {
     "huge_line": "huge_line", "invalid_utf8": "invalid_utf8", "wrong_content_type": "wrong_content_type",
 }
 
+#: The same faults as per-request ``X-Replica-Fault`` headers of the OpenAI-compatible replica.
+GROQ_FAULT_HEADERS = {
+    "rate_limit": "429 retry_after=7", "unauthorized": "401", "forbidden": "403", "not_found": "404",
+    "server_error": "500", "bad_gateway_html": "html status=502", "malformed_line": "malformed after=2",
+    "cut_mid_chunk": "cut_mid_chunk after=2", "no_terminator": "cut after=2", "reset_before_answer": "reset",
+    "reset_mid_stream": "reset after=2", "stall": "stall after=2 delay=30", "huge_line": "huge_line after=2",
+    "invalid_utf8": "invalid_utf8 after=2", "wrong_content_type": "content_type",
+}
+
 MESSAGES = [{"role": "user", "content": "Tell me a story about a lighthouse keeper"}]
 
 
@@ -96,6 +105,15 @@ class Upstream:
     def stream(self, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
         return self.provider.create_async_generator(
             self.provider.default_model, messages or MESSAGES, stream=True, **{**self.options, **kwargs})
+
+    def stream_with_fault(self, fault: str | None, **kwargs: Any) -> AsyncIterator[Any]:
+        """A request that meets ``fault`` (None: none) whatever other requests meet at the same time."""
+        if fault is None:
+            return self.stream(**kwargs)
+        if self.kind == "openai":
+            return self.stream(headers={"X-Replica-Fault": GROQ_FAULT_HEADERS[fault]}, **kwargs)
+        text = f"{MESSAGES[0]['content']} [replica-fault:{_GROK_FAULTS[fault]}]"
+        return self.stream([{"role": "user", "content": text}], **kwargs)
 
     @property
     def disconnects(self) -> list[str]:
