@@ -192,22 +192,10 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         ``max_retries`` (default 2) retries 429, 5xx and connection errors before the first output.
         """
         name = cls.get_name()
-        messages = validate_messages(messages, name)
-        key = cls._credentials(api_key)
-        model = cls.get_model(model)
-        if media or images:
-            messages = attach_media(messages, [*(media or []), *(images or [])])
-        if not cls.supports_vision and has_image_input(messages):
-            raise BadRequestError(f"{cls.get_label()} does not accept image input; send text only "
-                                  "or choose a provider that supports vision", provider=name)
-        if kwargs.get("n") not in (None, 1):  # the events describe one answer: more would be mixed or lost
-            raise BadRequestError(f"n={kwargs['n']!r}: g4f returns one answer per request; make n requests",
-                                  provider=name)
-        url = f"{cls.get_api_base(base_url or api_base)}/chat/completions"
-        payload = build_payload(model, messages, stream, kwargs, extra_body, cls.stream_usage, name)
-        request_headers = build_headers(key, stream, cls.default_headers, headers, extra_headers)
-        logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
-                     sorted(k for k in payload if k not in ("messages", "model", "stream")))
+        model, url, payload, request_headers = cls._prepare(
+            model, messages, stream, api_key, base_url or api_base, kwargs, extra_body,
+            [*(media or []), *(images or [])], headers, extra_headers,
+        )
         prices = cls._prices(model)
         timeouts = (timeout, connect_timeout, read_timeout)
         retries = cls.max_retries if max_retries is None else max_retries
@@ -243,6 +231,31 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                 attempt += 1
                 logger.info("%s: %s; retry %d of %d in %.2f s", name, error, attempt, retries, delay)
                 await _sleep(delay)
+
+    @classmethod
+    def _prepare(
+        cls, model: str, messages: Messages, stream: bool, api_key: str | None, base_url: str | None,
+        params: dict[str, Any], extra_body: dict[str, Any] | None, media: list[Any],
+        *headers: dict[str, str] | None,
+    ) -> tuple[str, str, dict[str, Any], dict[str, str]]:
+        """Check the request and build it: (model, URL, JSON body, headers). Nothing is sent yet."""
+        name = cls.get_name()
+        messages = validate_messages(messages, name)
+        key = cls._credentials(api_key)
+        model = cls.get_model(model)
+        if media:
+            messages = attach_media(messages, media)
+        if not cls.supports_vision and has_image_input(messages):
+            raise BadRequestError(f"{cls.get_label()} does not accept image input; send text only "
+                                  "or choose a provider that supports vision", provider=name)
+        if params.get("n") not in (None, 1):  # the events describe one answer: more would be mixed or lost
+            raise BadRequestError(f"n={params['n']!r}: g4f returns one answer per request; make n requests",
+                                  provider=name)
+        url = f"{cls.get_api_base(base_url)}/chat/completions"
+        payload = build_payload(model, messages, stream, params, extra_body, cls.stream_usage, name)
+        logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
+                     sorted(k for k in payload if k not in ("messages", "model", "stream")))
+        return model, url, payload, build_headers(key, stream, cls.default_headers, *headers)
 
     @classmethod
     def _prices(cls, model: str) -> tuple[float, float] | None:
