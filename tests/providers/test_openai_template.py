@@ -188,3 +188,14 @@ async def test_asking_for_several_choices_is_refused_rather_than_mixed(groq):
     with pytest.raises(BadRequestError, match="n=2"):
         await collect(groq, n=2)
     assert groq.requests == []
+
+
+async def test_leaving_a_stream_early_closes_the_upstream_connection(groq):
+    groq.replies.append(Reply(pieces=["word "] * 50, delay=0.01))
+    stream = Groq.create_async_generator("llama-3.3-70b-versatile", MESSAGES, api_key=GROQ_KEY,
+                                         base_url=groq.base_url)
+    async for item in stream:
+        if is_text(item):
+            break
+    await stream.aclose()
+    assert await groq.wait_for_disconnects(1, timeout=10)
