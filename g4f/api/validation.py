@@ -146,7 +146,7 @@ def _check_messages(messages: Any) -> list[dict[str, Any]]:
         if not isinstance(message, dict):
             raise _bad(where, "must be an object with 'role' and 'content'")
         role = message.get("role")
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             raise _bad(f"{where}.role", f"must be one of {', '.join(sorted(ROLES))}, not {role!r}")
         content = message.get("content")
         if isinstance(content, list):
