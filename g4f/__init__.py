@@ -9,7 +9,7 @@ Importing g4f is cheap: no provider, HTTP library or browser library is imported
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .version import __version__
 
@@ -35,6 +35,22 @@ _install_log_filter()
 class ChatCompletion:
     """The unified interface: one call for every provider, sync or async, streamed or not."""
 
+    # The overloads let type checkers see a str for ``stream=False`` and an iterator for ``True``.
+    @overload
+    @staticmethod
+    def create(model: Any, messages: list[dict[str, Any]], provider: Any = None, stream: Literal[False] = False,
+               ignore_working: bool = False, **kwargs: Any) -> CompletionText: ...
+
+    @overload
+    @staticmethod
+    def create(model: Any, messages: list[dict[str, Any]], provider: Any = None, *, stream: Literal[True],
+               ignore_working: bool = False, **kwargs: Any) -> Iterator[Any]: ...
+
+    @overload
+    @staticmethod
+    def create(model: Any, messages: list[dict[str, Any]], provider: Any = None, stream: bool = False,
+               ignore_working: bool = False, **kwargs: Any) -> CompletionText | Iterator[Any]: ...
+
     @staticmethod
     def create(
         model: Any,
@@ -56,6 +72,23 @@ class ChatCompletion:
         if stream:
             return to_sync_iter(lambda: _open_stream(prov, model_name, messages, True, kwargs))
         return run_sync(lambda: collect_text(_open_stream(prov, model_name, messages, False, kwargs)))
+
+    @overload
+    @staticmethod
+    async def create_async(model: Any, messages: list[dict[str, Any]], provider: Any = None,
+                           stream: Literal[False] = False, ignore_working: bool = False,
+                           **kwargs: Any) -> CompletionText: ...
+
+    @overload
+    @staticmethod
+    async def create_async(model: Any, messages: list[dict[str, Any]], provider: Any = None, *,
+                           stream: Literal[True], ignore_working: bool = False,
+                           **kwargs: Any) -> AsyncIterator[Any]: ...
+
+    @overload
+    @staticmethod
+    async def create_async(model: Any, messages: list[dict[str, Any]], provider: Any = None, stream: bool = False,
+                           ignore_working: bool = False, **kwargs: Any) -> CompletionText | AsyncIterator[Any]: ...
 
     @staticmethod
     async def create_async(

@@ -115,7 +115,7 @@ async def _answer(messages: list[dict[str, Any]], model: str, provider: Any, con
     parts: list[str] = []
     answered_by: str | None = None
     try:
-        async for item in stream:  # type: ignore[union-attr]
+        async for item in stream:
             conversation, answered_by = _show(item, parts, printer, conversation, answered_by)
     except BaseException:
         if printer.wrote or printer.thinking:
