@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from contenders import make_contender  # noqa: E402
+from contenders import make_contender
 
 
 def _rss_kib() -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["Contender", "CONTENDERS", "MODEL", "API_KEY", "MESSAGES", "make_contender"]
+__all__ = ["API_KEY", "CONTENDERS", "MESSAGES", "MODEL", "Contender", "make_contender"]
 
 MODEL = "llama-3.3-70b-versatile"
 API_KEY = "gsk_bench_not_a_secret"
@@ -27,14 +27,16 @@ MESSAGES = [{"role": "user", "content": "Say something."}]
 
 
 class Contender:
-    """One client. ``base_url`` ends with ``/v1`` (an OpenAI-style base URL)."""
+    """One client. ``base_url`` ends with ``/v1`` (an OpenAI-style base URL); ``extra_body`` is
+    merged into each request (the API server scenario names its provider there)."""
 
     name = ""
     #: Ratio targets apply to these; the others are shown for reference.
     is_g4f = False
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, extra_body: dict[str, Any] | None = None) -> None:
         self.base_url = base_url
+        self.extra_body = extra_body or {}
 
     @classmethod
     def available(cls) -> str | None:
@@ -55,8 +57,8 @@ class Contender:
         pass
 
 
-def _payload(n: int, stream: bool) -> dict[str, Any]:
-    return {"model": MODEL, "messages": MESSAGES, "stream": stream, "max_tokens": n}
+def _payload(n: int, stream: bool, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"model": MODEL, "messages": MESSAGES, "stream": stream, "max_tokens": n, **(extra or {})}
 
 
 class PlainAiohttp(Contender):
@@ -74,7 +76,8 @@ class PlainAiohttp(Contender):
     async def stream(self, n: int) -> int:
         count = 0
         loads = json.loads
-        async with self.session.post(self.url, json=_payload(n, True), headers=self.headers) as response:
+        payload = _payload(n, True, self.extra_body)
+        async with self.session.post(self.url, json=payload, headers=self.headers) as response:
             response.raise_for_status()
             async for line in response.content:
                 if line.startswith(b"data: "):
@@ -87,7 +90,8 @@ class PlainAiohttp(Contender):
         return count
 
     async def complete(self, n: int) -> int:
-        async with self.session.post(self.url, json=_payload(n, False), headers=self.headers) as response:
+        payload = _payload(n, False, self.extra_body)
+        async with self.session.post(self.url, json=payload, headers=self.headers) as response:
             response.raise_for_status()
             data = json.loads(await response.read())
         return len(data["choices"][0]["message"]["content"])
@@ -152,7 +156,7 @@ class G4FGroq(Contender):
     def available(cls) -> str | None:
         try:
             from g4f.Provider import Groq  # noqa: F401
-        except Exception as exc:  # not landed yet, or broken: say so in the table
+        except Exception as exc:  # noqa: BLE001 - not landed yet, or broken: say so in the table
             return f"g4f.Provider.Groq unavailable: {exc}"
         return None
 
@@ -194,7 +198,7 @@ class G4FAsyncClient(Contender):
         try:
             from g4f.client import AsyncClient  # noqa: F401
             from g4f.Provider import Groq  # noqa: F401
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - say why in the table instead
             return f"g4f.client.AsyncClient unavailable: {exc}"
         return None
 
@@ -270,5 +274,5 @@ CONTENDERS: dict[str, type[Contender]] = {
 }
 
 
-def make_contender(name: str, base_url: str) -> Contender:
-    return CONTENDERS[name](base_url)
+def make_contender(name: str, base_url: str, extra_body: dict[str, Any] | None = None) -> Contender:
+    return CONTENDERS[name](base_url, extra_body)

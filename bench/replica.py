@@ -24,7 +24,7 @@ import json
 import re
 import sys
 
-__all__ = ["ReplicaProtocol", "encode_stream", "encode_completion", "main"]
+__all__ = ["ReplicaProtocol", "encode_completion", "encode_stream", "main"]
 
 WORDS = [" the", " quick", " brown", " fox", " jumps", " over", " a", " lazy", " dog", ".", " Hello",
          " world", ",", " and", " then", " some"]

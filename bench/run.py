@@ -27,15 +27,15 @@ ROOT = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, BENCH_DIR)
 sys.path.insert(1, ROOT)
 
-from contenders import CONTENDERS, Contender, make_contender  # noqa: E402
-from scenarios import (  # noqa: E402
+from contenders import CONTENDERS, Contender, make_contender
+from scenarios import (
     Measurement,
     measure_concurrent,
     measure_imports,
     measure_long_stream,
     measure_sequential,
 )
-from table import render  # noqa: E402
+from table import render
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ FULL = Sizes(import_rounds=11, long_chunks=200_000, long_rounds=5, slow_long_chu
              seq_requests=200, seq_chunks=20, seq_rounds=5, completions=500, completion_rounds=3,
              concurrent_streams=500, concurrent_chunks=200, concurrent_rounds=3, api_chunks=50_000, api_rounds=5,
              concurrent_openai=True)
-QUICK = Sizes(import_rounds=5, long_chunks=200_000, long_rounds=3, slow_long_chunks=5_000,
+QUICK = Sizes(import_rounds=5, long_chunks=100_000, long_rounds=3, slow_long_chunks=2_000,
               seq_requests=100, seq_chunks=20, seq_rounds=3, completions=200, completion_rounds=2,
               concurrent_streams=500, concurrent_chunks=200, concurrent_rounds=1, api_chunks=20_000, api_rounds=3,
               concurrent_openai=False)
@@ -96,6 +96,15 @@ def replica() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def usable(names: list[str], wanted: set[str] | None, skipped: dict[str, str]) -> list[str]:
@@ -161,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     skipped: dict[str, str] = {}
     results: list[Measurement] = []
     began = time.perf_counter()
+    load_before = os.getloadavg()[0]
     print(f"g4f benchmark ({'quick' if args.quick else 'full'}), Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs", file=sys.stderr)
+          f"{os.cpu_count()} CPUs, load average {load_before:.1f}", file=sys.stderr)
 
     if 1 in scenarios:
         print("1 import time", file=sys.stderr)
@@ -186,8 +196,14 @@ def main(argv: list[str] | None = None) -> int:
             results += measure_api(base_url, sizes.api_chunks, sizes.seq_chunks, sizes.api_rounds, skipped)
 
     print(render(results, skipped, scenarios))
-    print(f"\n{time.perf_counter() - began:.0f} s; ratio = median over rounds of g4f ÷ base in the same round; "
-          "base = plain aiohttp + json.loads (scenario 6: aiohttp straight to the replica)")
+    from g4f.requests.jsonlib import BACKEND
+
+    print(f"\n{'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s, Python "
+          f"{sys.version.split()[0]}, aiohttp {_version('aiohttp')}, openai {_version('openai')}, "
+          f"g4f JSON: {BACKEND}, {os.cpu_count()} CPUs, load average {load_before:.1f} → "
+          f"{os.getloadavg()[0]:.1f}.\nratio = median over rounds of contender ÷ base measured in the same "
+          "round (p99: pooled); base = plain aiohttp + json.loads (scenario 6: aiohttp straight to the "
+          "replica). CPU ratio: the same from the client process's CPU time.")
     if args.json:
         with open(args.json, "w") as f:
             json.dump([asdict(m) for m in results], f, indent=1)

@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 
 from contenders import Contender
 
-__all__ = ["Measurement", "rotate", "measure_imports", "measure_long_stream", "measure_sequential",
-           "measure_concurrent", "percentile"]
+__all__ = [
+    "Measurement",
+    "measure_concurrent",
+    "measure_imports",
+    "measure_long_stream",
+    "measure_sequential",
+    "percentile",
+    "rotate",
+]
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
@@ -84,7 +91,7 @@ def measure_imports(statements: dict[str, str], rounds: int, skipped: dict[str, 
 
     def probe(statement: str) -> tuple[float, float, bool]:
         out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE.format(statement=statement)], env=env,
-                             capture_output=True, text=True, cwd=ROOT)
+                             capture_output=True, text=True, cwd=ROOT, check=False)
         if out.returncode:
             raise RuntimeError(out.stderr.strip().splitlines()[-1])
         wall, cpu, aiohttp_loaded = out.stdout.split()
@@ -98,7 +105,7 @@ def measure_imports(statements: dict[str, str], rounds: int, skipped: dict[str, 
             skipped[name] = str(exc)
             continue
         results[name] = Measurement("1 import", "import time", name, "ms", False)
-        results[name].note = "imports aiohttp!" if loads_aiohttp and "aiohttp" not in name else ""
+        results[name].note = "also imports aiohttp" if loads_aiohttp and "aiohttp" not in name else ""
     names = list(results)
     for r in range(rounds):
         for name in rotate(names, r):
@@ -196,7 +203,7 @@ def measure_concurrent(
         for name in rotate(list(names), r):
             out = subprocess.run(
                 [sys.executable, script, name, base_url, "--streams", str(streams), "--chunks", str(chunks)],
-                capture_output=True, text=True, cwd=ROOT,
+                capture_output=True, text=True, cwd=ROOT, check=False,
             )
             if out.returncode != 0:
                 raise RuntimeError(f"concurrent run of {name} failed:\n{out.stderr[-2000:]}")
