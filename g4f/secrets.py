@@ -81,4 +81,8 @@ class RedactingFilter(logging.Filter):
             cleaned = redact(message)
             if cleaned != message:
                 record.msg, record.args = cleaned, None
+            if record.exc_info and not record.exc_text:
+                # The traceback of a chained backend error may quote a secret (a URL, a header);
+                # handlers print ``exc_text`` when it is set, so set it redacted.
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True

@@ -335,3 +335,16 @@ def test_api_keys_read_by_a_provider_are_masked(monkeypatch):
     assert Keyed.get_api_key("arg-key-5f6a7b8c9d") == "arg-key-5f6a7b8c9d"
     error = MissingAuthError("upstream rejected env-key-0a1b2c3d4e and arg-key-5f6a7b8c9d", provider="Keyed")
     assert "env-key" not in str(error) and "arg-key" not in str(error)
+
+
+def test_logged_tracebacks_are_redacted(caplog):
+    import logging
+
+    register_secret("tb-secret-value-77")
+    try:
+        raise ValueError("backend said tb-secret-value-77")
+    except ValueError:
+        with caplog.at_level(logging.ERROR, logger="g4f"):
+            logging.getLogger("g4f").exception("request failed")
+    assert "tb-secret-value-77" not in caplog.text
+    assert "ValueError: backend said ***" in caplog.text
