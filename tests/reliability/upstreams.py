@@ -103,8 +103,10 @@ class Upstream:
             self.replica.slow_delay = delay
 
     def stream(self, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+        """The provider's stream as a user opens it; an option given as None is left out."""
+        options = {k: v for k, v in {**self.options, **kwargs}.items() if v is not None}
         return self.provider.create_async_generator(
-            self.provider.default_model, messages or MESSAGES, stream=True, **{**self.options, **kwargs})
+            self.provider.default_model, messages or MESSAGES, stream=True, **options)
 
     def stream_with_fault(self, fault: str | None, **kwargs: Any) -> AsyncIterator[Any]:
         """A request that meets ``fault`` (None: none) whatever other requests meet at the same time."""
