@@ -71,7 +71,8 @@ class ChatCompletion:
         model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
         if stream:
             return to_sync_iter(lambda: _open_stream(prov, model_name, messages, True, kwargs))
-        return run_sync(lambda: collect_text(_open_stream(prov, model_name, messages, False, kwargs)))
+        answer = run_sync(lambda: collect_text(_open_stream(prov, model_name, messages, False, kwargs)))
+        return _name_provider(answer, prov, model_name)
 
     @overload
     @staticmethod
@@ -106,7 +107,7 @@ class ChatCompletion:
         stream_ = _open_stream(prov, model_name, messages, stream, kwargs)
         if stream:
             return stream_
-        return await collect_text(stream_)
+        return _name_provider(await collect_text(stream_), prov, model_name)
 
 
 def _prepare(model: Any, messages: Any, provider: Any, stream: bool, ignore_working: bool) -> tuple[str, Any, Any]:
@@ -121,8 +122,21 @@ def _open_stream(prov: Any, model: str, messages: Any, stream: bool, kwargs: dic
     # Whatever HTTP library a provider used, its errors reach the caller as g4f errors.
     from .requests.transport import map_stream_errors
 
-    name = prov.get_name() if hasattr(prov, "get_name") else type(prov).__name__
-    return map_stream_errors(prov.create_async_generator(model, messages, stream=stream, **kwargs), name)
+    stream_ = prov.create_async_generator(model, messages, stream=stream, **kwargs)
+    return map_stream_errors(stream_, _provider_name(prov))
+
+
+def _provider_name(prov: Any) -> str:
+    return str(prov.get_name()) if hasattr(prov, "get_name") else type(prov).__name__
+
+
+def _name_provider(answer: CompletionText, prov: Any, model: str) -> CompletionText:
+    # ``answer.provider`` says who answered even when the provider did not announce itself.
+    if answer.provider is None:
+        from .providers.response import ProviderInfo
+
+        answer.events.insert(0, ProviderInfo(_provider_name(prov), model or None))
+    return answer
 
 
 def get_cookies(domain: str, *args: Any, **kwargs: Any) -> dict[str, str]:

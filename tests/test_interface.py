@@ -236,3 +236,13 @@ async def test_backend_errors_never_reach_the_async_caller_unmapped(closed_port_
     with pytest.raises(NetworkError):
         async for _ in stream:
             pass
+
+
+def test_whole_answer_names_its_provider():
+    answer = g4f.ChatCompletion.create("m1", MESSAGES, provider=Recorder)
+    assert (answer.provider.name, answer.provider.model) == ("Recorder", "m1")
+
+
+async def test_whole_async_answer_names_its_provider():
+    answer = await g4f.ChatCompletion.create_async("m2", MESSAGES, provider=Recorder)
+    assert (answer.provider.name, answer.provider.model) == ("Recorder", "m2")
