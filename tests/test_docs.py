@@ -1,0 +1,460 @@
+"""Every code sample in docs/ runs, against local replicas.
+
+A fenced block's info string is its language and, optionally, attributes this test reads::
+
+    ```python env=groq output="You said"
+    ```
+
+* ``python``: executed (top-level ``await`` allowed) with its stdout captured.
+* ``sh``: each line runs: ``g4f ...`` through the command line in-process (``g4f api`` as a real
+  process, until it answers), ``curl`` for real, ``export NAME=value`` sets a variable, ``pip
+  install`` is checked against what it installs (a local path and extras that exist), never sent
+  to an index.
+* ``toml`` / ``json``: parsed. ``text``: output shown to the reader, not code.
+
+Attributes: ``env=groq,grok,grok-login,xai,local,acme,api`` starts those replicas (and the API server) and
+points the providers at them through their base URL only, with credentials where a user would
+have them (environment variables, cookie files); ``output="..."`` must appear in the output and
+``absent="..."`` must not;
+``raises=ErrorName`` is the error the sample ends with; ``exit=N`` the status of a ``g4f``
+command; ``pytest`` marks a test module, run by pytest with ``g4f.testing.fixtures``; ``continue`` runs the sample after the previous python sample of the same page, in its
+namespace. Placeholders in samples (``gsk_...``, ``xai-...``, ``your-sso-cookie``) are the
+credentials the replicas accept.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import inspect
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    from pip._vendor import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EXAMPLE = ROOT / "examples" / "g4f-acme"
+
+#: Credentials as the docs write them; the replicas accept exactly these.
+GROQ_KEY = "gsk_..."
+XAI_KEY = "xai-..."
+ACME_KEY = "acme-..."
+GROK_SSO = "your-sso-cookie"
+API_URLS = ("http://localhost:1337", "http://127.0.0.1:1337")
+
+FENCE = re.compile(r"^(\s*)```(\S*)[ \t]*(.*)$")
+RUNNABLE = {"python", "sh"}
+PARSED = {"toml", "json", "text"}
+
+
+@dataclass
+class Sample:
+    path: Path
+    line: int
+    lang: str
+    attrs: dict[str, str]
+    code: str
+    previous: Sample | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.relative_to(DOCS)}:{self.line}"
+
+    @property
+    def envs(self) -> list[str]:
+        return [e for e in self.attrs.get("env", "").split(",") if e]
+
+    def chain(self) -> list[Sample]:
+        samples = [self]
+        while samples[0].previous is not None:
+            samples.insert(0, samples[0].previous)
+        return samples
+
+
+def _attributes(info: str) -> dict[str, str]:
+    attrs = {}
+    for word in shlex.split(info):
+        key, _, value = word.partition("=")
+        attrs[key] = value
+    return attrs
+
+
+def collect_samples() -> list[Sample]:
+    samples: list[Sample] = []
+    for path in sorted(DOCS.rglob("*.md")):
+        lines = path.read_text().splitlines()
+        last_python: Sample | None = None
+        index = 0
+        while index < len(lines):
+            match = FENCE.match(lines[index])
+            if not match:
+                index += 1
+                continue
+            indent, lang, info = match.groups()
+            start = index + 1
+            end = start
+            while end < len(lines) and lines[end].strip() != "```":
+                end += 1
+            code = "\n".join(line[len(indent):] for line in lines[start:end]) + "\n"
+            sample = Sample(path, start, lang, _attributes(info), code)
+            if "continue" in sample.attrs:
+                assert last_python is not None, f"{sample.id}: 'continue' without an earlier python sample"
+                sample.previous = last_python
+            if lang == "python":
+                last_python = sample
+            samples.append(sample)
+            index = end + 1
+    return samples
+
+
+ALL_SAMPLES = collect_samples()
+#: ``text`` blocks show output to the reader; everything else runs or is parsed.
+SAMPLES = [s for s in ALL_SAMPLES if s.lang != "text"]
+
+
+def test_the_docs_have_samples_and_every_fence_is_known():
+    assert len(SAMPLES) >= 20, "docs/ should teach by example"
+    unknown = [f"{s.id} ({s.lang or 'no language'})" for s in ALL_SAMPLES if s.lang not in RUNNABLE | PARSED]
+    assert not unknown, f"fences this test cannot run or parse: {unknown}"
+
+
+# -- a loop in a thread, for servers that must run while samples block ---------------------------
+class BackgroundLoop:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine: Any, timeout: float = 60) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        async def shutdown() -> None:
+            from g4f import aclose
+
+            await aclose()
+            await self.loop.shutdown_asyncgens()
+
+        self.run(shutdown())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(30)
+        self.loop.close()
+
+
+@dataclass
+class DocEnv:
+    """Replicas, patched base URLs and credentials for one sample."""
+
+    monkeypatch: pytest.MonkeyPatch
+    workdir: Path
+    background: BackgroundLoop = field(default_factory=BackgroundLoop)
+    closers: list[Callable[[], Any]] = field(default_factory=list)
+    api_url: str | None = None
+
+    def serve(self, app: Any) -> str:
+        from g4f.testing import LocalServer
+
+        server = self.background.run(LocalServer(app).start())
+        self.closers.append(lambda: self.background.run(server.close()))
+        return server.url
+
+    def openai_replica(self, provider: str, key: str | None, models: list[str], flavour: str = "OPENAI") -> Any:
+        from g4f import testing
+        from g4f.providers.registry import get_provider
+
+        replica = testing.OpenAIReplica(flavour=getattr(testing, flavour), api_key=key, models=models)
+        self.background.run(replica.start())
+        self.closers.append(lambda: self.background.run(replica.close()))
+        self.monkeypatch.setattr(get_provider(provider), "api_base", replica.base_url)
+        return replica
+
+    def start(self, name: str) -> None:
+        getattr(self, f"_env_{name.replace('-', '_')}")()
+
+    def _env_groq(self) -> None:
+        from tests.replicas.groq import GROQ_MODELS
+
+        self.openai_replica("Groq", GROQ_KEY, GROQ_MODELS, flavour="GROQ")
+        self.monkeypatch.setenv("GROQ_API_KEY", GROQ_KEY)
+
+    def _env_xai(self) -> None:
+        from g4f.Provider import xAI
+
+        self.openai_replica("xAI", XAI_KEY, xAI.get_models())
+        self.monkeypatch.setenv("XAI_API_KEY", XAI_KEY)
+
+    def _env_local(self) -> None:
+        from g4f import testing
+
+        self.openai_replica("Ollama", None, ["llama3.2", "qwen2.5"])
+        replica = testing.OpenAIReplica(api_key=None, models=["local-model"])
+        self.background.run(replica.start())
+        self.closers.append(lambda: self.background.run(replica.close()))
+        self.monkeypatch.setenv("G4F_LOCAL_API_BASE", replica.base_url)
+
+    async def _serve_here(self, app: Any) -> Any:
+        from g4f.testing import LocalServer
+
+        server = await LocalServer(app).start()
+        self.closers.append(lambda: self.background.run(server.close()))
+        return server
+
+    def _grok_replica(self) -> Any:
+        from tests.replicas.grok import GrokReplica, serve_grok
+
+        return self.background.run(serve_grok(self._serve_here, self.monkeypatch, GrokReplica(valid_sso={GROK_SSO})))
+
+    def _env_grok(self) -> None:
+        """grok.com's replica, and a cookie file as a browser extension exports it."""
+        from g4f.config import cookies_dir, write_private_file
+
+        self._grok_replica()
+        cookies = [{"domain": ".grok.com", "name": "sso", "value": GROK_SSO, "path": "/"}]
+        write_private_file(cookies_dir() / "grok.json", json.dumps(cookies))
+
+    def _env_grok_login(self) -> None:
+        """grok.com's replica and no cookies anywhere: the login runs in a real Chromium, where the
+        replica's login page signs itself in (a stand-in for the user typing their password)."""
+        from g4f.Provider import Grok
+
+        self._grok_replica()
+        self.monkeypatch.setenv("HOME", str(self.workdir))  # no real browser cookie store answers
+        self.monkeypatch.setattr(Grok, "url", f"{Grok.url}/?autologin=1")
+
+    def _env_acme(self) -> None:
+        from g4f import testing
+        from g4f.providers.registry import registry
+
+        site = self.workdir / "site-packages"
+        shutil.copytree(EXAMPLE / "src" / "g4f_acme", site / "g4f_acme", ignore=shutil.ignore_patterns("__pycache__"))
+        info = site / "g4f_acme-0.1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: g4f-acme\nVersion: 0.1.0\n")
+        (info / "entry_points.txt").write_text(
+            "[g4f.providers]\nAcmeCloud = g4f_acme.cloud:AcmeCloud\nAcmeStream = g4f_acme.stream:AcmeStream\n")
+        self.monkeypatch.syspath_prepend(str(site))
+        registry.refresh()
+        self.closers.append(registry.refresh)
+        self.closers.append(lambda: [sys.modules.pop(m) for m in list(sys.modules) if m.startswith("g4f_acme")])
+        replica = testing.OpenAIReplica(api_key=ACME_KEY, models=["acme-chat", "acme-chat-mini"])
+        self.background.run(replica.start())
+        self.closers.append(lambda: self.background.run(replica.close()))
+        self.monkeypatch.setenv("ACME_API_BASE", replica.base_url)
+        self.monkeypatch.setenv("ACME_API_KEY", ACME_KEY)
+
+    def _env_api(self) -> None:
+        from g4f.api import create_app
+
+        self.api_url = self.serve(create_app())
+
+    def substitute(self, code: str) -> str:
+        if self.api_url:
+            for url in API_URLS:
+                code = code.replace(url, self.api_url)
+        return code
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            closer()
+        self.background.close()
+
+
+@pytest.fixture
+def doc_env(tmp_path, monkeypatch) -> Iterator[DocEnv]:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    env = DocEnv(monkeypatch, workdir)
+    from g4f.models import ModelUtils
+    from g4f.providers.registry import registry
+
+    # Samples register providers and models, and block plugins, as users do: undone afterwards.
+    monkeypatch.setattr(ModelUtils, "convert", dict(ModelUtils.convert))
+    monkeypatch.setattr(registry, "_registered", dict(registry._registered))
+    monkeypatch.setattr(registry, "_blocked", set(registry._blocked))
+    yield env
+    env.close()
+    monkeypatch.undo()
+    registry.refresh()
+
+
+# -- running samples -------------------------------------------------------------------------------
+def run_pytest(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
+    """A sample that is a test module: run by pytest in its own folder, with g4f's fixtures enabled."""
+    folder = env.workdir / "sample-tests"
+    folder.mkdir()
+    (folder / "conftest.py").write_text('pytest_plugins = ["g4f.testing.fixtures"]\n')
+    (folder / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\nfilterwarnings = error\n")
+    (folder / "test_sample.py").write_text(env.substitute(sample.code))
+    path = os.pathsep.join(p for p in sys.path if p)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
+                            env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=300,
+                            check=False)
+    out.write(result.stdout)
+    assert result.returncode == 0, f"{sample.id}: its tests failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+    assert re.search(r"\b\d+ passed\b", result.stdout) and " failed" not in result.stdout, result.stdout
+
+
+def run_python(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
+    if "pytest" in sample.attrs:
+        run_pytest(sample, env, out)
+        return
+    namespace: dict[str, Any] = {"__name__": "__docs__"}
+    for step in sample.chain():
+        code = compile(env.substitute(step.code), step.id, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        with contextlib.redirect_stdout(out):
+            result = eval(code, namespace)
+            if inspect.iscoroutine(result):
+                asyncio.run(result)
+
+
+def _logical_lines(code: str) -> Iterator[str]:
+    buffer = ""
+    for raw in code.splitlines():
+        line = raw.rstrip()
+        if line.endswith("\\"):
+            buffer += line[:-1] + " "
+            continue
+        line, buffer = (buffer + line).strip(), ""
+        line = line.removeprefix("$ ")
+        if line and not line.startswith("#"):
+            yield line
+
+
+def run_shell(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
+    for line in _logical_lines(env.substitute(sample.code)):
+        words = shlex.split(line, comments=True)
+        with pytest.MonkeyPatch.context() as scoped:
+            while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):  # NAME=value command
+                name, _, value = words.pop(0).partition("=")
+                scoped.setenv(name, value)
+            run_command(sample, env, line, words, out)
+
+
+def run_command(sample: Sample, env: DocEnv, line: str, words: list[str], out: io.StringIO) -> None:
+    command = words[0]
+    if command == "export":
+        for assignment in words[1:]:
+            name, _, value = assignment.partition("=")
+            env.monkeypatch.setenv(name, value)
+    elif command == "g4f" and words[1:2] == ["api"]:
+        run_api_process(words[1:], out)
+    elif command == "g4f":
+        from g4f.cli import main
+        from g4f.providers.registry import registry
+
+        registry.refresh()  # each command of a shell is a new process that looks for plugins anew
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            status = main(words[1:])
+        expected = int(sample.attrs.get("exit", "0"))
+        assert status == expected, f"`{line}` exited with {status}, not {expected}:\n{out.getvalue()}"
+    elif command == "curl":
+        result = subprocess.run(words, capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, f"`{line}` failed: {result.stderr}"
+        out.write(result.stdout)
+    elif command == "pip":
+        check_pip(words)
+    else:
+        raise AssertionError(f"{sample.id}: this test does not know how to run {command!r}")
+
+
+def check_pip(words: list[str]) -> None:
+    """A documented pip command installs local paths with extras that exist (nothing from an index)."""
+    assert words[1] == "install", words
+    targets = [w for w in words[2:] if not w.startswith("-")]
+    assert targets, words
+    for target in targets:
+        path, _, extras = target.partition("[")
+        project = (ROOT / path).resolve() if not Path(path).is_absolute() else Path(path)
+        if not (project / "pyproject.toml").exists():
+            project = (EXAMPLE / path).resolve()
+        assert (project / "pyproject.toml").exists(), f"pip target {target!r} is not a local project"
+        declared = tomllib.loads((project / "pyproject.toml").read_text())["project"].get("optional-dependencies", {})
+        for extra in filter(None, extras.rstrip("]").split(",")):
+            assert extra in declared, f"{target!r}: {project.name} has no extra {extra!r}"
+
+
+def run_api_process(args: list[str], out: io.StringIO) -> None:
+    """``g4f api ...`` for real: started, asked for its models, stopped with SIGTERM."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    if "--port" in args:
+        args[args.index("--port") + 1] = str(port)
+    else:
+        args += ["--port", str(port)]
+    script = shutil.which("g4f") or ""
+    command = [script, *args] if script else [sys.executable, "-m", "g4f.cli", *args]
+    headers = {}
+    if "--api-key" in args:
+        headers["Authorization"] = f"Bearer {args[args.index('--api-key') + 1]}"
+    elif os.environ.get("G4F_API_KEY"):
+        headers["Authorization"] = f"Bearer {os.environ['G4F_API_KEY']}"
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers=headers)
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, f"g4f api exited: {process.communicate()[0]}"
+                assert time.monotonic() < deadline, "g4f api did not answer within 60 s"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+        out.write(output)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.id for s in SAMPLES])
+def test_sample_runs(sample: Sample, doc_env: DocEnv):
+    if sample.lang == "toml":
+        tomllib.loads(sample.code)
+        return
+    if sample.lang == "json":
+        json.loads(sample.code)
+        return
+    for name in dict.fromkeys(e for step in sample.chain() for e in step.envs):
+        doc_env.start(name)
+    out = io.StringIO()
+    expected_error = sample.attrs.get("raises")
+    try:
+        if sample.lang == "python":
+            run_python(sample, doc_env, out)
+        else:
+            run_shell(sample, doc_env, out)
+    except Exception as exc:
+        if expected_error and expected_error in [k.__name__ for k in type(exc).__mro__]:
+            out.write(f"{type(exc).__name__}: {exc}\n")
+        else:
+            raise
+    else:
+        assert not expected_error, f"{sample.id} should raise {expected_error}"
+    for expected in filter(None, [sample.attrs.get("output")]):
+        assert expected in out.getvalue(), f"{sample.id}: {expected!r} not in the output:\n{out.getvalue()}"
+    for unexpected in filter(None, [sample.attrs.get("absent")]):
+        assert unexpected not in out.getvalue(), f"{sample.id}: {unexpected!r} in the output:\n{out.getvalue()}"
