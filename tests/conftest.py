@@ -23,6 +23,21 @@ def isolated_config(tmp_path, monkeypatch):
     return config
 
 
+@pytest.fixture(autouse=True)
+def isolated_state():
+    """Providers registered and health learned in one test do not leak into the next."""
+    from g4f.providers.health import health
+    from g4f.providers.registry import registry
+
+    registered = dict(registry._registered)
+    health.reset()
+    yield
+    with registry._lock:
+        registry._registered.clear()
+        registry._registered.update(registered)
+    health.reset()
+
+
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[[web.Application], Awaitable[LocalServer]]]:
     """Start aiohttp apps on 127.0.0.1 (random port); they are stopped after the test."""
