@@ -105,11 +105,16 @@ default = Model("", "", best_provider=None)
 
 _CATALOGUE = [
     # Groq (prices per million tokens: input / output)
-    Model("llama-3.3-70b-versatile", "Meta", "Groq", ("llama-3.3-70b",), 131072, 0.59, 0.79),
-    Model("llama-3.1-70b-versatile", "Meta", "Groq", ("llama-3.1-70b",), 131072, 0.59, 0.79),
-    Model("llama-3.1-8b-instant", "Meta", "Groq", ("llama-3.1-8b",), 131072, 0.05, 0.08),
-    Model("mixtral-8x7b-32768", "Mistral", "Groq", ("mixtral-8x7b",), 32768, 0.24, 0.24),
-    Model("gemma2-9b-it", "Google", "Groq", ("gemma-2-9b",), 8192, 0.20, 0.20),
+    Model("llama-3.3-70b-versatile", "Meta", aliases=("llama-3.3-70b",), providers=("Groq",),
+          context_length=131072, input_price=0.59, output_price=0.79),
+    Model("llama-3.1-70b-versatile", "Meta", aliases=("llama-3.1-70b",), providers=("Groq",),
+          context_length=131072, input_price=0.59, output_price=0.79),
+    Model("llama-3.1-8b-instant", "Meta", aliases=("llama-3.1-8b",), providers=("Groq",),
+          context_length=131072, input_price=0.05, output_price=0.08),
+    Model("mixtral-8x7b-32768", "Mistral", aliases=("mixtral-8x7b",), providers=("Groq",),
+          context_length=32768, input_price=0.24, output_price=0.24),
+    Model("gemma2-9b-it", "Google", aliases=("gemma-2-9b",), providers=("Groq",),
+          context_length=8192, input_price=0.20, output_price=0.20),
     Model("openai/gpt-oss-120b", "OpenAI", aliases=("gpt-oss-120b",), providers=("Groq",), context_length=131072,
           input_price=0.15, output_price=0.75),
     Model("openai/gpt-oss-20b", "OpenAI", aliases=("gpt-oss-20b",), providers=("Groq",), context_length=131072,

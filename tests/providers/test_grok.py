@@ -384,3 +384,17 @@ def test_importing_the_provider_is_light():
 
 def test_errors_are_g4f_errors():
     assert issubclass(MissingAuthError, G4FError)
+
+
+def test_a_cookie_file_with_sso_counts_as_credentials_for_auto_selection(isolated_config):
+    """Auto-selection must not skip Grok when the user saved grok.com cookies to a cookie file."""
+    import json
+
+    from g4f.Provider.needs_auth.Grok import Grok
+
+    assert not Grok.has_credentials()
+    cookies = isolated_config / "cookies"
+    cookies.mkdir(parents=True)
+    (cookies / "grok.json").write_text(json.dumps([{"domain": ".grok.com", "name": "sso", "value": "v" * 12}]))
+    assert Grok.has_credentials()
+    assert "g4f login grok" in Grok.credential_hint()

@@ -146,7 +146,16 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
 
     @classmethod
     def credential_hint(cls) -> str:
-        return f"pass cookies= with the {cls.auth_cookie!r} cookie of grok.com, or log in with the browser"
+        return f"run `g4f login grok`, or pass cookies= with the {cls.auth_cookie!r} cookie of grok.com"
+
+    @classmethod
+    def has_credentials(cls, **kwargs: Any) -> bool:
+        """An auth cache, cookies given, or an ``sso`` cookie in the cookie files (no browser is read)."""
+        if super().has_credentials(**kwargs):
+            return True
+        from ...cookies import read_cookie_files
+
+        return bool(read_cookie_files(cls.cookie_domain).get(cls.auth_cookie))
 
     @classmethod
     def _stored_cookies(cls) -> Cookies:
