@@ -15,7 +15,7 @@ A fenced block's info string is its language and, optionally, attributes this te
 Attributes: ``env=groq,grok,grok-login,xai,local,acme,api`` starts those replicas (and the API server) and
 points the providers at them through their base URL only, with credentials where a user would
 have them (environment variables, cookie files); ``output="..."`` must appear in the output and
-``absent="..."`` must not;
+``absent="..."`` must not; ``script=tool-call`` makes the replicas' next answer a tool call;
 ``raises=ErrorName`` is the error the sample ends with; ``exit=N`` the status of a ``g4f``
 command; ``pytest`` marks a test module, run by pytest with ``g4f.testing.fixtures``; ``continue`` runs the sample after the previous python sample of the same page, in its
 namespace. Placeholders in samples (``gsk_...``, ``xai-...``, ``your-sso-cookie``) are the
@@ -179,6 +179,10 @@ class DocEnv:
         self.closers.append(lambda: self.background.run(server.close()))
         return server.url
 
+    replicas: dict[str, Any] = field(default_factory=dict)
+    #: Addresses written in samples -> where the replica serving them listens.
+    addresses: dict[str, str] = field(default_factory=dict)
+
     def openai_replica(self, provider: str, key: str | None, models: list[str], flavour: str = "OPENAI") -> Any:
         from g4f import testing
         from g4f.providers.registry import get_provider
@@ -187,7 +191,18 @@ class DocEnv:
         self.background.run(replica.start())
         self.closers.append(lambda: self.background.run(replica.close()))
         self.monkeypatch.setattr(get_provider(provider), "api_base", replica.base_url)
+        self.replicas[provider] = replica
         return replica
+
+    def script(self, name: str) -> None:
+        """Script the next answer of every OpenAI-compatible replica (what the model decides)."""
+        from g4f.testing import Reply
+
+        scripts = {
+            "tool-call": Reply(tool_calls=[{"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}]),
+        }
+        for replica in self.replicas.values():
+            replica.replies.append(scripts[name])
 
     def start(self, name: str) -> None:
         getattr(self, f"_env_{name.replace('-', '_')}")()
@@ -207,11 +222,13 @@ class DocEnv:
     def _env_local(self) -> None:
         from g4f import testing
 
-        self.openai_replica("Ollama", None, ["llama3.2", "qwen2.5"])
+        ollama = self.openai_replica("Ollama", None, ["llama3.2", "qwen2.5"])
+        self.addresses["http://localhost:11434/v1"] = ollama.base_url
         replica = testing.OpenAIReplica(api_key=None, models=["local-model"])
         self.background.run(replica.start())
         self.closers.append(lambda: self.background.run(replica.close()))
         self.monkeypatch.setenv("G4F_LOCAL_API_BASE", replica.base_url)
+        self.addresses["http://localhost:8080/v1"] = replica.base_url
 
     async def _serve_here(self, app: Any) -> Any:
         from g4f.testing import LocalServer
@@ -267,11 +284,12 @@ class DocEnv:
         from g4f.api import create_app
 
         self.api_url = self.serve(create_app())
+        for url in API_URLS:
+            self.addresses[url] = self.api_url
 
     def substitute(self, code: str) -> str:
-        if self.api_url:
-            for url in API_URLS:
-                code = code.replace(url, self.api_url)
+        for written, actual in self.addresses.items():
+            code = code.replace(written, actual)
         return code
 
     def close(self) -> None:
@@ -440,6 +458,8 @@ def test_sample_runs(sample: Sample, doc_env: DocEnv):
         return
     for name in dict.fromkeys(e for step in sample.chain() for e in step.envs):
         doc_env.start(name)
+    if "script" in sample.attrs:
+        doc_env.script(sample.attrs["script"])
     out = io.StringIO()
     expected_error = sample.attrs.get("raises")
     try:
@@ -454,6 +474,7 @@ def test_sample_runs(sample: Sample, doc_env: DocEnv):
             raise
     else:
         assert not expected_error, f"{sample.id} should raise {expected_error}"
+    print(out.getvalue())  # shown by `pytest -rP`, and with a failure
     for expected in filter(None, [sample.attrs.get("output")]):
         assert expected in out.getvalue(), f"{sample.id}: {expected!r} not in the output:\n{out.getvalue()}"
     for unexpected in filter(None, [sample.attrs.get("absent")]):
