@@ -15,7 +15,7 @@ A fenced block's info string is its language and, optionally, attributes this te
 Attributes: ``env=groq,grok,grok-login,xai,local,acme,api`` starts those replicas (and the API server) and
 points the providers at them through their base URL only, with credentials where a user would
 have them (environment variables, cookie files); ``output="..."`` must appear in the output and
-``absent="..."`` must not; ``script=tool-call`` makes the replicas' next answer a tool call;
+``absent="..."`` must not; ``script=tool-call|rate-limit|server-error`` scripts what the replicas do next;
 ``raises=ErrorName`` is the error the sample ends with; ``exit=N`` the status of a ``g4f``
 command; ``pytest`` marks a test module, run by pytest with ``g4f.testing.fixtures``; ``continue`` runs the sample after the previous python sample of the same page, in its
 namespace. Placeholders in samples (``gsk_...``, ``xai-...``, ``your-sso-cookie``) are the
@@ -195,14 +195,19 @@ class DocEnv:
         return replica
 
     def script(self, name: str) -> None:
-        """Script the next answer of every OpenAI-compatible replica (what the model decides)."""
-        from g4f.testing import Reply
+        """Script what the upstreams do next: every OpenAI-compatible replica of the sample."""
+        from g4f.testing import Fault, Reply
 
-        scripts = {
-            "tool-call": Reply(tool_calls=[{"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}]),
-        }
         for replica in self.replicas.values():
-            replica.replies.append(scripts[name])
+            if name == "tool-call":  # the model decides to call a tool
+                call = {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}
+                replica.replies.append(Reply(tool_calls=[call]))
+            elif name == "rate-limit":  # the upstream is rate limited for the next half minute
+                replica.faults.append(Fault.rate_limit(retry_after=30, times=0))
+            elif name == "server-error":  # the upstream is down
+                replica.faults.append(Fault.server_error(503, times=0))
+            else:
+                raise AssertionError(f"unknown script {name!r}")
 
     def start(self, name: str) -> None:
         getattr(self, f"_env_{name.replace('-', '_')}")()
