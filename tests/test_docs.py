@@ -15,7 +15,7 @@ A fenced block's info string is its language and, optionally, attributes this te
 Attributes: ``env=groq,grok,grok-login,xai,local,acme,api`` starts those replicas (and the API server) and
 points the providers at them through their base URL only, with credentials where a user would
 have them (environment variables, cookie files); ``output="..."`` must appear in the output and
-``absent="..."`` must not; ``script=tool-call|rate-limit|server-error`` scripts what the replicas do next;
+``absent="..."`` must not; ``script=[Provider:]tool-call|rate-limit|server-error`` scripts what the replicas do next;
 ``raises=ErrorName`` is the error the sample ends with; ``exit=N`` the status of a ``g4f``
 command; ``pytest`` marks a test module, run by pytest with ``g4f.testing.fixtures``; ``continue`` runs the sample after the previous python sample of the same page, in its
 namespace. Placeholders in samples (``gsk_...``, ``xai-...``, ``your-sso-cookie``) are the
@@ -194,11 +194,15 @@ class DocEnv:
         self.replicas[provider] = replica
         return replica
 
-    def script(self, name: str) -> None:
-        """Script what the upstreams do next: every OpenAI-compatible replica of the sample."""
+    def script(self, script: str) -> None:
+        """Script what the upstreams do next: ``name`` for every OpenAI-compatible replica of the
+        sample, ``Provider:name`` for one."""
         from g4f.testing import Fault, Reply
 
-        for replica in self.replicas.values():
+        target, _, name = script.rpartition(":")
+        for provider, replica in self.replicas.items():
+            if target and provider != target:
+                continue
             if name == "tool-call":  # the model decides to call a tool
                 call = {"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}
                 replica.replies.append(Reply(tool_calls=[call]))
@@ -310,9 +314,12 @@ def doc_env(tmp_path, monkeypatch) -> Iterator[DocEnv]:
     monkeypatch.chdir(workdir)
     env = DocEnv(monkeypatch, workdir)
     from g4f.models import ModelUtils
+    from g4f.providers.health import health
     from g4f.providers.registry import registry
 
-    # Samples register providers and models, and block plugins, as users do: undone afterwards.
+    # Samples register providers and models, block plugins and make providers fail, as users do:
+    # undone afterwards.
+    health.reset()
     monkeypatch.setattr(ModelUtils, "convert", dict(ModelUtils.convert))
     monkeypatch.setattr(registry, "_registered", dict(registry._registered))
     monkeypatch.setattr(registry, "_blocked", set(registry._blocked))
@@ -320,6 +327,7 @@ def doc_env(tmp_path, monkeypatch) -> Iterator[DocEnv]:
     env.close()
     monkeypatch.undo()
     registry.refresh()
+    health.reset()
 
 
 # -- running samples -------------------------------------------------------------------------------
@@ -463,8 +471,8 @@ def test_sample_runs(sample: Sample, doc_env: DocEnv):
         return
     for name in dict.fromkeys(e for step in sample.chain() for e in step.envs):
         doc_env.start(name)
-    if "script" in sample.attrs:
-        doc_env.script(sample.attrs["script"])
+    for script in filter(None, sample.attrs.get("script", "").split(",")):
+        doc_env.script(script)
     out = io.StringIO()
     expected_error = sample.attrs.get("raises")
     try:
