@@ -427,14 +427,16 @@ def check_pip(words: list[str]) -> None:
 
 
 def run_api_process(args: list[str], out: io.StringIO) -> None:
-    """``g4f api ...`` for real: started, asked for its models, stopped with SIGTERM."""
+    """``g4f api ...`` for real: started, asked for its models, stopped with SIGTERM. It listens on
+    127.0.0.1 and a free port whatever the sample says: tests talk to loopback only."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    if "--port" in args:
-        args[args.index("--port") + 1] = str(port)
-    else:
-        args += ["--port", str(port)]
+    for option, value in (("--port", str(port)), ("--host", "127.0.0.1")):
+        if option in args:
+            args[args.index(option) + 1] = value
+        else:
+            args += [option, value]
     script = shutil.which("g4f") or ""
     command = [script, *args] if script else [sys.executable, "-m", "g4f.cli", *args]
     headers = {}
