@@ -269,7 +269,7 @@ async def test_read_stall_is_a_g4f_timeout(serve):
     try:
         with pytest.raises(TimeoutError, match="^Groq: timed out"):
             async with map_transport_errors("Groq"), session.get(
-                server.url, timeout=make_timeout(read=0.3)
+                server.url, timeout=make_timeout(read=1.0)
             ) as response:
                 async for event in sse_stream(response, "Groq"):
                     received.append(event)
