@@ -53,7 +53,9 @@ def _auth_middleware(api_key: str) -> Middleware:
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+        # surrogateescape: a header that is not UTF-8 is a wrong key (401), not a crash (500).
+        presented = token.strip().encode("utf-8", "surrogateescape")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented, expected):
             raise ApiError(401, "a valid API key is required: send 'Authorization: Bearer <key>'",
                            "authentication_error", "invalid_api_key")
         return await handler(request)

@@ -23,7 +23,12 @@ try:
 
     BACKEND = "orjson"
 except ImportError:  # pragma: no cover - exercised when orjson is absent
-    loads = json.loads
+
+    def loads(data: bytes | str) -> Any:
+        try:
+            return json.loads(data)
+        except RecursionError:  # deeply nested input: malformed data like any other, as with orjson
+            raise ValueError("JSON nested too deeply") from None
 
     def dumps(obj: Any) -> bytes:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()

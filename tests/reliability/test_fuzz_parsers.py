@@ -170,3 +170,30 @@ def test_an_oversized_line_is_refused_in_any_reads() -> None:
         except ResponseError as error:
             refused = "larger than" in str(error)
         assert refused, type(decoder).__name__
+
+
+def test_deeply_nested_json_is_a_response_error_without_orjson_too() -> None:
+    """json (the fallback when orjson is absent) raises RecursionError on deep nesting, not ValueError."""
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, sys
+sys.modules["orjson"] = None  # as if it were not installed
+from g4f.requests import jsonlib
+from g4f.requests.streams import sse_stream
+from g4f.errors import ResponseError
+assert jsonlib.BACKEND == "json"
+async def body():
+    yield b"data: " + b"[" * 100000 + b"]" * 100000 + b"\\n\\ndata: [DONE]\\n\\n"
+async def main():
+    try:
+        async for _ in sse_stream(body(), "Deep"):
+            pass
+    except ResponseError as error:
+        print("ResponseError", error)
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ResponseError Deep: upstream sent data that is not JSON"), result.stdout
