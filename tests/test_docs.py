@@ -373,10 +373,22 @@ def _logical_lines(code: str) -> Iterator[str]:
             yield line
 
 
+def _piped_input(words: list[str]) -> tuple[str | None, list[str]]:
+    """``echo TEXT | cmd`` / ``printf TEXT | cmd``: the text the command reads on stdin, and the command."""
+    if "|" not in words:
+        return None, words
+    bar = words.index("|")
+    source, command = words[:bar], words[bar + 1:]
+    assert source[0] in ("echo", "printf") and len(source) == 2, f"unsupported pipe: {' '.join(words)}"
+    text = source[1] + "\n" if source[0] == "echo" else source[1].encode().decode("unicode_escape")
+    return text, command
+
+
 def run_shell(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
     for line in _logical_lines(env.substitute(sample.code)):
-        words = shlex.split(line, comments=True)
+        stdin, words = _piped_input(shlex.split(line, comments=True))
         with pytest.MonkeyPatch.context() as scoped:
+            scoped.setattr(sys, "stdin", io.StringIO(stdin or ""))
             while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):  # NAME=value command
                 name, _, value = words.pop(0).partition("=")
                 scoped.setenv(name, value)
