@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ..client import AsyncChunkStream, AsyncClient
 from ..client.catalog import list_models, list_providers
+from ..errors import G4FError
 from ..requests.jsonlib import dumps, loads
 from .errors import ApiError, to_api_error
 from .sse import DONE, ChunkEncoder, CoalescingWriter, event, with_provider
@@ -80,7 +81,10 @@ async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
         await writer.abort()
         raise
     except Exception as exc:
-        if isinstance(exc, (ConnectionError, OSError)) or type(exc).__name__ == "ClientConnectionResetError":
+        # g4f's NetworkError and TimeoutError are ConnectionError/OSError too, but they are the
+        # upstream failing, which the client must be told about (not a client that went away).
+        client_gone = isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, G4FError)
+        if client_gone or type(exc).__name__ == "ClientConnectionResetError":
             logger.debug("g4f api: the client went away during a stream")
         else:
             try:

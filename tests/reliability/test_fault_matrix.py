@@ -105,3 +105,67 @@ async def test_the_replica_still_answers_after_every_fault(upstream: Upstream) -
         assert error is not None, fault
         text = "".join([item async for item in upstream.stream() if isinstance(item, str)])
         assert "lighthouse keeper" in text, (fault, text)
+
+
+# -- the same faults through the API server, with the openai SDK as the client --------------------
+@pytest.fixture
+async def api_client(upstream: Upstream, serve, monkeypatch, isolated_config):
+    """(openai.AsyncOpenAI on the API server in front of ``upstream``, provider name, model)."""
+    import json
+
+    import openai
+
+    from g4f.api import create_app
+    from g4f.config import write_private_file
+    from g4f.Provider.needs_auth.Grok import Grok
+
+    from ..client.scripted import registered
+
+    if upstream.kind == "openai":
+        base = upstream.provider
+
+        class GroqHere(base):  # type: ignore[valid-type, misc]
+            @classmethod
+            def create_async_generator(cls, model, messages, stream=True, **kwargs):  # noqa: ANN001, ANN206
+                return super().create_async_generator(model, messages, stream=stream,
+                                                      read_timeout=READ_TIMEOUT, **kwargs)
+
+        provider, model = GroqHere, GroqHere.default_model
+    else:
+        cookies = [{"domain": ".grok.com", "name": "sso", "value": upstream.replica.sso, "path": "/"}]
+        write_private_file(isolated_config / "cookies" / "grok.json", json.dumps(cookies))
+        monkeypatch.setattr(Grok, "read_timeout", READ_TIMEOUT)
+        provider, model = Grok, "grok-3"
+    with registered(provider):
+        server = await serve(create_app())
+        client = openai.AsyncOpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0, timeout=30)
+        try:
+            yield client, provider.get_name(), model
+        finally:
+            await client.close()
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_fault_through_the_api_server_is_an_sdk_error(upstream: Upstream, api_client, fault: str) -> None:
+    """A client of ``g4f api`` gets an error for every fault, never an answer cut short that
+    passes for a whole one (the openai SDK ends quietly when a stream stops without ``[DONE]``)."""
+    import openai
+
+    client, provider, model = api_client
+    upstream.inject(fault)
+    text: list[str] = []
+
+    async def ask() -> None:
+        stream = await client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "Tell me a story"}], stream=True,
+            extra_body={"provider": provider})
+        async for chunk in stream:
+            if chunk.choices:
+                text.append(chunk.choices[0].delta.content or "")
+
+    with pytest.raises(openai.APIError) as info:
+        await asyncio.wait_for(ask(), CASE_BOUND)
+    assert not isinstance(info.value, openai.APIConnectionError), info.value  # the server answered
+    assert info.value.message, info.value
+    if isinstance(info.value, openai.APIStatusError):
+        assert info.value.status_code != 500, info.value  # a typed error, not a crash
