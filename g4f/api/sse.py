@@ -38,30 +38,31 @@ def with_provider(data: dict[str, Any], provider: str | None) -> dict[str, Any]:
 class ChunkEncoder:
     """Encode the chunks of one stream as SSE events."""
 
-    __slots__ = ("_model", "_prefix", "_provider")
+    __slots__ = ("_model", "_provider", "_prefix", "_role_prefix")
 
     _SUFFIX = b'},"finish_reason":null,"logprobs":null}]}\n\n'
 
     def __init__(self) -> None:
         self._model: str | None = None
         self._provider: str | None = None
-        self._prefix = b""
+        self._prefix = self._role_prefix = b""
 
-    def _text_prefix(self, chunk: ChatCompletionChunk) -> bytes:
+    def _prefixes(self, chunk: ChatCompletionChunk) -> None:
         self._model, self._provider = chunk.model, chunk.provider
         head = dumps({"id": chunk.id, "object": chunk.object, "created": chunk.created, "model": chunk.model,
                       "provider": chunk.provider})
-        self._prefix = b"data: " + head[:-1] + b',"choices":[{"index":0,"delta":{"content":'
-        return self._prefix
+        choices = b"data: " + head[:-1] + b',"choices":[{"index":0,"delta":{'
+        self._prefix = choices + b'"content":'
+        self._role_prefix = choices + b'"role":"assistant","content":'
 
     def encode(self, chunk: ChatCompletionChunk) -> bytes:
         delta = chunk.choices[0].delta
-        if (type(chunk) is ChatCompletionChunk and type(delta) is ChatCompletionDelta and delta.role is None
-                and delta.content is not None and chunk.choices[0].finish_reason is None):
-            if chunk.model is self._model and chunk.provider is self._provider:
-                prefix = self._prefix
-            else:
-                prefix = self._text_prefix(chunk)
+        if (type(chunk) is ChatCompletionChunk and type(delta) is ChatCompletionDelta
+                and delta.content is not None and chunk.choices[0].finish_reason is None
+                and (delta.role is None or delta.role == "assistant")):
+            if chunk.model is not self._model or chunk.provider is not self._provider:
+                self._prefixes(chunk)
+            prefix = self._prefix if delta.role is None else self._role_prefix
             return prefix + dumps(delta.content) + self._SUFFIX
         return event(with_provider(chunk.to_dict(), chunk.provider))
 

@@ -83,3 +83,20 @@ async def test_a_client_that_disconnects_closes_the_upstream_promptly():
             await asyncio.wait_for(state["closed"].wait(), 10)
     finally:
         await runner.cleanup()
+
+
+def test_the_fast_text_encoding_equals_the_generic_one():
+    """Text chunks are encoded from cached bytes; they must say exactly what ``to_dict`` says."""
+    import json
+
+    from g4f.api.sse import ChunkEncoder
+    from g4f.client.stubs import ChatCompletionChunk, ChatCompletionDelta, ChatCompletionDeltaChoice
+
+    encoder = ChunkEncoder()
+    for role, text, provider in [("assistant", "Hé \"quoted\"\n", "P"), (None, "next", "P"), (None, "x", None),
+                                 ("assistant", "", "Q")]:
+        chunk = ChatCompletionChunk("chatcmpl-1", 1700000000, "model-a",
+                                    [ChatCompletionDeltaChoice(ChatCompletionDelta(text, role))], provider)
+        encoded = encoder.encode(chunk)
+        assert encoded.startswith(b"data: ") and encoded.endswith(b"\n\n")
+        assert json.loads(encoded[6:]) == {**chunk.to_dict(), "provider": provider}
