@@ -247,7 +247,9 @@ class OpenAISDK(Contender):
     async def start(self) -> None:
         from openai import AsyncOpenAI
 
-        self.client = AsyncOpenAI(base_url=self.base_url, api_key=API_KEY, max_retries=0)
+        # No retries (they would hide failures) and no timeout short enough to fire on a loaded
+        # machine: 500 concurrent streams through the SDK take tens of seconds.
+        self.client = AsyncOpenAI(base_url=self.base_url, api_key=API_KEY, max_retries=0, timeout=600.0)
 
     async def stream(self, n: int) -> int:
         count = 0

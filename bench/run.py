@@ -19,7 +19,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -54,10 +55,10 @@ class Sizes:
     concurrent_rounds: int
     api_chunks: int
     api_rounds: int
-    concurrent_openai: bool  # the openai SDK needs ~25 s per concurrent run: reference only, full run only
+    concurrent_openai: bool  # the openai SDK needs 25-50 s per concurrent run: full run, first round only
 
 
-FULL = Sizes(import_rounds=11, long_chunks=200_000, long_rounds=5, slow_long_chunks=20_000,
+FULL = Sizes(import_rounds=7, long_chunks=200_000, long_rounds=4, slow_long_chunks=20_000,
              seq_requests=200, seq_chunks=20, seq_rounds=5, completions=500, completion_rounds=3,
              concurrent_streams=500, concurrent_chunks=200, concurrent_rounds=3, api_chunks=50_000, api_rounds=5,
              concurrent_openai=True)
@@ -174,26 +175,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"g4f benchmark ({'quick' if args.quick else 'full'}), Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, load average {load_before:.1f}", file=sys.stderr)
 
+    failures: list[str] = []
+
+    def attempt(label: str, measure: Callable[[], list[Measurement]]) -> None:
+        # One scenario failing (a contender crashing) must not throw away the others' figures.
+        try:
+            results.extend(measure())
+        except Exception as exc:  # noqa: BLE001 - reported in the output, the run goes on
+            traceback.print_exc()
+            failures.append(f"{label}: {type(exc).__name__}: {exc}")
+
     if 1 in scenarios:
         print("1 import time", file=sys.stderr)
         statements = {name: stmt for name, stmt in IMPORTS.items() if name != "import openai"
                       or CONTENDERS["openai"].available() is None}
-        results += measure_imports(statements, sizes.import_rounds, skipped)
+        attempt("1 import", lambda: measure_imports(statements, sizes.import_rounds, skipped))
     with replica() as base_url:
         if scenarios & {2, 3, 4, 7}:
-            results += asyncio.run(in_process(base_url, sizes, scenarios, wanted, skipped))
+            attempt("2/3/4/7", lambda: asyncio.run(in_process(base_url, sizes, scenarios, wanted, skipped)))
         if 5 in scenarios:
             print("5 concurrent streams (one process per contender)", file=sys.stderr)
             names = usable(CONCURRENT, wanted, skipped)
             if not sizes.concurrent_openai and "openai" in names:
                 names.remove("openai")
                 skipped["openai"] = "skipped by --quick"
-            results += measure_concurrent(names, base_url, sizes.concurrent_streams, sizes.concurrent_chunks,
-                                          sizes.concurrent_rounds)
+            attempt("5 concurrent", lambda: measure_concurrent(
+                names, base_url, sizes.concurrent_streams, sizes.concurrent_chunks, sizes.concurrent_rounds,
+                skipped, once=["openai"]))
         if 6 in scenarios:
             from api_server import measure_api
 
-            results += measure_api(base_url, sizes.api_chunks, sizes.seq_chunks, sizes.api_rounds, skipped)
+            attempt("6 API server", lambda: measure_api(base_url, sizes.api_chunks, sizes.seq_chunks,
+                                                        sizes.api_rounds, skipped))
 
     print(render(results, skipped, scenarios))
     from g4f.requests.jsonlib import BACKEND
@@ -204,10 +217,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.getloadavg()[0]:.1f}.\nratio = median over rounds of contender ÷ base measured in the same "
           "round (p99: pooled); base = plain aiohttp + json.loads (scenario 6: aiohttp straight to the "
           "replica). CPU ratio: the same from the client process's CPU time.")
+    for failure in failures:
+        print(f"FAILED {failure}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump([asdict(m) for m in results], f, indent=1)
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

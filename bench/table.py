@@ -59,6 +59,8 @@ def ratio(item: Measurement, base: Measurement | None, cpu: bool = False) -> flo
         return item.value / base.value
     else:
         ours, theirs = item.per_round, base.per_round
+    if len(ours) < len(theirs):  # measured in the first round only
+        theirs = theirs[: len(ours)]
     pairs = [a / b for a, b in zip(ours, theirs) if b]
     return statistics.median(pairs) if pairs else float("nan")
 
