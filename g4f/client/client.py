@@ -85,6 +85,8 @@ class _Request:
         for name in ("api_key", "proxy"):
             if kwargs.get(name) is None and defaults.get(name) is not None:
                 kwargs[name] = defaults[name]
+        for name, value in defaults.get("options", {}).items():
+            kwargs.setdefault(name, value)
         kwargs = {key: value for key, value in kwargs.items() if value is not None}
         if stop is not None:
             kwargs["stop"] = stop  # the upstream may stop by itself; the text is cut here either way
@@ -188,7 +190,9 @@ class _BaseClient:
         from ..secrets import register_secret
 
         register_secret(api_key)
-        self._defaults: dict[str, Any] = {"provider": provider, "api_key": api_key, "proxy": proxy}
+        # Other keywords (base_url=, timeout=, ...) are defaults for every request's provider call.
+        self._defaults: dict[str, Any] = {"provider": provider, "api_key": api_key, "proxy": proxy,
+                                          "options": kwargs}
 
     def __repr__(self) -> str:
         provider = self._defaults.get("provider")
@@ -197,7 +201,11 @@ class _BaseClient:
 
 
 class AsyncClient(_BaseClient):
-    """The async OpenAI-shaped client: ``client.chat.completions.create(...)``, ``client.models.list()``."""
+    """The async OpenAI-shaped client: ``client.chat.completions.create(...)``, ``client.models.list()``.
+
+    ``provider``, ``api_key``, ``proxy`` and any other keyword (``base_url=``, ``timeout=``, ...)
+    are defaults for every request; a request's own arguments win.
+    """
 
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
                  **kwargs: Any) -> None:

@@ -204,6 +204,15 @@ def test_client_defaults_reach_the_provider_and_calls_override_them():
     assert "sk-default" not in repr(client)
 
 
+def test_other_client_keywords_are_defaults_for_every_request():
+    provider = scripted("Based", ["ok"])
+    client = Client(provider=provider, base_url="http://127.0.0.1:9/v1", timeout=5)
+    client.chat.completions.create(model="m", messages=MESSAGES)
+    assert (provider.calls[-1][2]["base_url"], provider.calls[-1][2]["timeout"]) == ("http://127.0.0.1:9/v1", 5)
+    client.chat.completions.create(model="m", messages=MESSAGES, timeout=1)
+    assert provider.calls[-1][2]["timeout"] == 1
+
+
 def test_mistakes_raise_typed_errors_before_any_request():
     provider = scripted("Never", ["x"])
     client = Client(provider=provider)
