@@ -50,6 +50,17 @@ def _parse(data: bytes, provider: str | None) -> Any:
         raise _not_json(data, provider) from None
 
 
+def _parse_last(data: bytes, provider: str | None, unit: str) -> Any:
+    # What is left when the body ends without its final separator: a whole value, or the first
+    # half of one (the body stopped mid-event), which is said as such rather than as bad JSON.
+    try:
+        return loads(data)
+    except ValueError:
+        error = _not_json(data, provider)
+        raise ResponseError(f"the stream ended in the middle of {unit}, so the answer is incomplete "
+                            f"({error.message.split(': ', 1)[-1]})", provider=provider) from None
+
+
 def _event_error(data: bytes, provider: str | None) -> ResponseError:
     try:
         payload = loads(data)
@@ -94,7 +105,7 @@ async def sse_stream(
             raise _event_error(data, provider)
         if data == DONE:
             return
-        yield _parse(data, provider)
+        yield _parse_last(data, provider, "an event")
     if require_done:
         raise ResponseError("the stream ended before its [DONE] terminator: the answer is incomplete",
                             provider=provider)
@@ -114,7 +125,7 @@ async def ndjson_stream(response: Any, provider: str | None = None) -> AsyncIter
     except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
     for line in decoder.close():
-        yield _parse(line, provider)
+        yield _parse_last(line, provider, "a line")
 
 
 def _reraise_mapped(exc: Exception, provider: str | None) -> NoReturn:
