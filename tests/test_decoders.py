@@ -174,3 +174,30 @@ def test_excerpt_is_short_and_printable():
     long = excerpt("x" * 1000, limit=50)
     assert len(long) == 53 and long.endswith("...")
     assert excerpt(b"\xff\xfeok") == "\ufffd\ufffdok"
+
+
+# Any events, written with any line ending and split anywhere, decode to themselves.
+_line_text = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=20
+)
+_events = st.lists(
+    st.tuples(st.sampled_from([None, "error", "message", "ping"]), st.lists(_line_text, min_size=1, max_size=3)),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_events, st.sampled_from([b"\n", b"\r\n", b"\r"]), st.data())
+def test_sse_round_trip(events, newline, data):
+    body = b""
+    for event, lines in events:
+        body += b": a comment" + newline
+        if event is not None:
+            body += b"event: " + event.encode() + newline
+        for line in lines:
+            body += b"data: " + line.encode() + newline
+        body += newline
+    positions = data.draw(st.lists(st.integers(min_value=0, max_value=len(body)), max_size=8))
+    expected = [(event, "\n".join(lines).encode()) for event, lines in events]
+    assert decode_sse(split_at(body, *positions)) == expected
