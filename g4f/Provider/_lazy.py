@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import types
 from typing import Any
@@ -38,8 +39,6 @@ class _ProviderPackage(types.ModuleType):
     def __dir__(self) -> list[str]:
         names = set(super().__dir__())
         for path in getattr(self, "__path__", []):
-            import os
-
             names.update(f[:-3] for f in os.listdir(path) if f.endswith(".py") and not f.startswith("_"))
         return sorted(names)
 
