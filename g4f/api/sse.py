@@ -38,7 +38,7 @@ def with_provider(data: dict[str, Any], provider: str | None) -> dict[str, Any]:
 class ChunkEncoder:
     """Encode the chunks of one stream as SSE events."""
 
-    __slots__ = ("_model", "_provider", "_prefix", "_role_prefix")
+    __slots__ = ("_model", "_prefix", "_provider", "_role_prefix")
 
     _SUFFIX = b'},"finish_reason":null,"logprobs":null}]}\n\n'
 

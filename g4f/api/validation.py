@@ -169,7 +169,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
     unknown = [name for name in body if name not in OWN_FIELDS and name not in PASSED_THROUGH]
     if unknown:
         raise ApiError(400, f"unrecognized request argument supplied: {', '.join(sorted(unknown))}",
-                       code="unknown_parameter", param=sorted(unknown)[0])
+                       code="unknown_parameter", param=min(unknown))
     model = body.get("model") or ""
     if not isinstance(model, str):
         raise _bad("model", "must be a string")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..providers.asyncio import run_sync, to_sync_iter
 from ..providers.helper import validate_messages
@@ -21,6 +21,9 @@ from .convert import as_conversation, collect_completion, iter_chunks
 from .service import get_model_and_provider, provider_name
 from .stop import normalize_stop
 from .stubs import ChatCompletion, ChatCompletionChunk, ModelList
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["AsyncChunkStream", "AsyncClient", "Client"]
 
@@ -55,10 +58,10 @@ class AsyncChunkStream:
         if aclose is not None:
             await aclose()
 
-    async def __aenter__(self) -> AsyncChunkStream:
+    async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *exc_info: Any) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
 
@@ -219,10 +222,10 @@ class AsyncClient(_BaseClient):
 
         await aclose()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *exc_info: Any) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
 
@@ -238,8 +241,8 @@ class Client(_BaseClient):
     def close(self) -> None:
         """Nothing to release: each call's loop closes its sessions when the call ends."""
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
