@@ -274,3 +274,18 @@ def test_events_between_text_never_become_text():
     provider = scripted("Odd", ["a", JsonConversation(k=1), "b"])
     assert Client().chat.completions.create(model="m", messages=MESSAGES, provider=provider) \
         .choices[0].message.content == "ab"
+
+
+def test_without_a_provider_auto_selection_picks_one_that_serves_the_model():
+    only = scripted("OnlyServer", ["auto-selected"], serves=classmethod(lambda cls, model: model == "only-model"))
+    with registered(only):
+        completion = Client().chat.completions.create(model="only-model", messages=MESSAGES)
+    assert completion.choices[0].message.content == "auto-selected"
+    assert completion.provider == "OnlyServer"
+
+
+def test_without_a_provider_or_key_the_error_says_which_key_to_set():
+    from g4f.errors import MissingAuthError
+
+    with pytest.raises(MissingAuthError, match="GROQ_API_KEY"):
+        Client().chat.completions.create(model="llama-3.3-70b-versatile", messages=MESSAGES)
