@@ -376,3 +376,22 @@ def test_a_distribution_with_unreadable_entry_points_is_skipped_and_the_others_w
         names = list_providers()
     assert "AcmeNeighbour" in names
     assert get_provider("AcmeNeighbour").__name__ == "AcmeNeighbour"
+
+
+def test_g4f_providers_with_a_broken_plugin_warns_once_and_lists_the_rest(site):
+    site.module("acme_cli_broken", "import acme_missing_dependency_for_the_cli\n")
+    site.echo_module("acme_cli_fine", "AcmeCliFine")
+    site.distribution("g4f-acme-cli-broken", {"AcmeCliBroken": "acme_cli_broken:AcmeCliBroken"})
+    site.distribution("g4f-acme-cli-fine", {"AcmeCliFine": "acme_cli_fine:AcmeCliFine"})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site.root), *sys.path])}
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from g4f.cli import main; sys.exit(main(['providers']))"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "echo-model" in rows["AcmeCliFine"] and "Groq" in rows
+    assert "cannot load" in rows["AcmeCliBroken"]
+    warnings_shown = [line for line in result.stderr.splitlines() if "PluginWarning" in line]
+    assert len(warnings_shown) == 1, result.stderr
+    assert "'AcmeCliBroken'" in warnings_shown[0] and "acme_missing_dependency_for_the_cli" in warnings_shown[0]
