@@ -127,7 +127,7 @@ async def api_client(upstream: Upstream, serve, monkeypatch, isolated_config):
 
         class GroqHere(base):  # type: ignore[valid-type, misc]
             @classmethod
-            def create_async_generator(cls, model, messages, stream=True, **kwargs):  # noqa: ANN001, ANN206
+            def create_async_generator(cls, model, messages, stream=True, **kwargs):
                 return super().create_async_generator(model, messages, stream=stream,
                                                       read_timeout=READ_TIMEOUT, **kwargs)
 

@@ -21,6 +21,8 @@ from g4f.requests.decoders import NDJSONDecoder, SSEDecoder
 from g4f.requests.streams import ndjson_stream, sse_stream
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: Properties whose inputs are costly to generate (nested JSON, whole streams) run fewer examples.
+FUZZ_STRUCTURED = settings(FUZZ, max_examples=150)
 
 line_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=30)
 line_end = st.sampled_from(["\n", "\r\n", "\r"])
@@ -33,8 +35,11 @@ json_values = st.recursive(
 )
 
 
+DATA_LINES = st.lists(line_text, min_size=1, max_size=3)
+
+
 @st.composite
-def sse_streams(draw: Any, data_lines: Any = st.lists(line_text, min_size=1, max_size=3)) -> tuple[bytes, list]:
+def sse_streams(draw: Any) -> tuple[bytes, list]:
     """(body, the (event, data) pairs it holds)."""
     parts: list[str] = []
     expected: list[tuple[str | None, bytes]] = []
@@ -45,7 +50,7 @@ def sse_streams(draw: Any, data_lines: Any = st.lists(line_text, min_size=1, max
         name = draw(st.none() | line_text)
         if name is not None:
             parts.append(f"event: {name}{draw(line_end)}")
-        lines = draw(data_lines)
+        lines = draw(DATA_LINES)
         for line in lines:
             parts.append(f"data: {line}{draw(line_end)}")
         # The blank line that ends the event; after a lone CR it must not start with LF (that
@@ -95,7 +100,7 @@ def collect(stream: Any) -> tuple[list, BaseException | None]:
 
 
 # -- valid streams, any split --------------------------------------------------------------------
-@FUZZ
+@FUZZ_STRUCTURED
 @given(sse_streams(), st.lists(st.integers(0, 2000), max_size=8))
 def test_a_valid_sse_stream_gives_the_same_events_however_it_is_split(stream, cuts) -> None:
     body, expected = stream
@@ -104,7 +109,7 @@ def test_a_valid_sse_stream_gives_the_same_events_however_it_is_split(stream, cu
     assert decode_sse([body[i:i + 1] for i in range(len(body))]) == expected
 
 
-@FUZZ
+@FUZZ_STRUCTURED
 @given(st.lists(json_values, max_size=5), st.lists(st.integers(0, 3000), max_size=8), st.booleans(), line_end)
 def test_sse_stream_yields_every_json_payload_however_it_is_split(values, cuts, pretty, end) -> None:
     parts = []
@@ -116,7 +121,7 @@ def test_sse_stream_yields_every_json_payload_however_it_is_split(values, cuts, 
     assert error is None and parsed == values
 
 
-@FUZZ
+@FUZZ_STRUCTURED
 @given(st.lists(json_values, max_size=5), st.lists(st.integers(0, 3000), max_size=8),
        st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_a_valid_ndjson_stream_gives_the_same_values_however_it_is_split(values, cuts, end, final_end) -> None:
@@ -139,7 +144,7 @@ def test_any_bytes_through_sse_stream_parse_or_raise_response_error(body, cuts) 
 @FUZZ
 @given(st.binary(max_size=600), st.lists(st.integers(0, 600), max_size=6))
 def test_any_bytes_through_ndjson_stream_parse_or_raise_response_error(body, cuts) -> None:
-    parsed, error = collect(ndjson_stream(_chunks(split(body, cuts))))
+    _, error = collect(ndjson_stream(_chunks(split(body, cuts))))
     assert error is None or type(error) is ResponseError, repr(error)
 
 
@@ -194,6 +199,7 @@ async def main():
         print("ResponseError", error)
 asyncio.run(main())
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ResponseError Deep: upstream sent data that is not JSON"), result.stdout

@@ -46,7 +46,7 @@ def acquired_connections() -> int:
     for session, _ in list(aiohttp_session._sessions.values()):
         connector = session.connector
         if connector is not None:
-            total += len(connector._acquired)  # noqa: SLF001 - no public count
+            total += len(connector._acquired)  # no public count
     return total
 
 
