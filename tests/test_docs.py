@@ -6,7 +6,7 @@ A fenced block's info string is its language and, optionally, attributes this te
     ```
 
 * ``python``: executed (top-level ``await`` allowed) with its stdout captured.
-* ``sh``: each line runs: ``g4f ...`` through the command line in-process (``g4f api`` as a real
+* ``sh`` (``bash``, ``shell``; ``console`` runs its ``$ `` lines): each line runs: ``g4f ...`` through the command line in-process (``g4f api`` as a real
   process, until it answers), ``curl`` for real, ``export NAME=value`` sets a variable, ``pip
   install`` is checked against what it installs (a local path and extras that exist), never sent
   to an index.
@@ -64,7 +64,7 @@ GROK_SSO = "your-sso-cookie"
 API_URLS = ("http://localhost:1337", "http://127.0.0.1:1337")
 
 FENCE = re.compile(r"^(\s*)```(\S*)[ \t]*(.*)$")
-RUNNABLE = {"python", "sh"}
+RUNNABLE = {"python", "sh", "bash", "shell", "console"}
 PARSED = {"toml", "json", "text"}
 
 
@@ -360,9 +360,13 @@ def run_python(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
                 asyncio.run(result)
 
 
-def _logical_lines(code: str) -> Iterator[str]:
+def _logical_lines(code: str, prompted: bool = False) -> Iterator[str]:
+    """Commands of a shell sample; with ``prompted`` (a ``console`` block) only ``$ `` lines are
+    commands, the others are their output."""
     buffer = ""
     for raw in code.splitlines():
+        if prompted and not buffer and not raw.startswith("$ "):
+            continue
         line = raw.rstrip()
         if line.endswith("\\"):
             buffer += line[:-1] + " "
@@ -385,7 +389,7 @@ def _piped_input(words: list[str]) -> tuple[str | None, list[str]]:
 
 
 def run_shell(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
-    for line in _logical_lines(env.substitute(sample.code)):
+    for line in _logical_lines(env.substitute(sample.code), prompted=sample.lang == "console"):
         stdin, words = _piped_input(shlex.split(line, comments=True))
         with pytest.MonkeyPatch.context() as scoped:
             scoped.setattr(sys, "stdin", io.StringIO(stdin or ""))
