@@ -37,9 +37,10 @@ class LocalServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)  # an asyncio.Server once started
+        if not sockets:
+            raise RuntimeError(f"the server did not bind {self.host}:{self.port}")
+        self.port = sockets[0].getsockname()[1]
         return self
 
     async def close(self) -> None:
