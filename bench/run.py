@@ -168,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     scenarios = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 8))
     wanted = set(args.contenders.split(",")) | {"aiohttp"} if args.contenders else None
+    unknown = sorted((wanted or set()) - set(CONTENDERS)) + sorted(str(s) for s in scenarios - set(range(1, 8)))
+    if unknown:
+        parser.error(f"unknown contenders or scenarios: {', '.join(unknown)} "
+                     f"(contenders: {', '.join(CONTENDERS)}; scenarios 1-7)")
     skipped: dict[str, str] = {}
     results: list[Measurement] = []
     began = time.perf_counter()
