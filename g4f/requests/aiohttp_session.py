@@ -9,6 +9,7 @@ down its async generators (``asyncio.run`` and the sync API do this) or on ``awa
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import urllib.request
 import weakref
@@ -92,6 +93,7 @@ async def close_sessions() -> None:
         await session.close()
 
 
+@functools.lru_cache(maxsize=64)  # one per request otherwise; ClientTimeout is immutable
 def make_timeout(
     timeout: float | None = None, connect: float | None = None, read: float | None = None
 ) -> aiohttp.ClientTimeout:
