@@ -7,8 +7,12 @@ Replicas of upstream services are ordinary aiohttp apps; a provider is pointed a
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["LocalServer"]
 
@@ -32,7 +36,7 @@ class LocalServer:
             raise RuntimeError("the server is not started")
         return f"http://{self.host}:{self.port}"
 
-    async def start(self) -> LocalServer:
+    async def start(self) -> Self:
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -48,7 +52,7 @@ class LocalServer:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-    async def __aenter__(self) -> LocalServer:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(
