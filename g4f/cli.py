@@ -109,6 +109,7 @@ async def _answer(messages: list[dict[str, Any]], model: str, provider: Any, con
     import g4f
 
     kwargs = dict(options)
+    kwargs.setdefault("return_conversation", True)  # so the next turn continues the same conversation
     if conversation is not None:
         kwargs["conversation"] = conversation
     stream = await g4f.ChatCompletion.create_async(model, messages, provider=provider, stream=True, **kwargs)

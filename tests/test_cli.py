@@ -216,3 +216,22 @@ def test_usage_errors_exit_2_and_help_lists_the_commands(tmp_path):
 def test_command_help(tmp_path, command):
     result = g4f(*command, config_dir=tmp_path)
     assert result.returncode == 0 and "--" in result.stdout
+
+
+async def test_interactive_grok_session_continues_on_grok_com(serve, monkeypatch, isolated_config):
+    """Turn two goes to the conversation grok.com created in turn one (only the new message is sent)."""
+    import asyncio
+
+    from .replicas.grok import serve_grok
+
+    replica = await serve_grok(serve, monkeypatch)
+    (isolated_config / "cookies").mkdir(parents=True)
+    (isolated_config / "cookies" / "grok.json").write_text(
+        json.dumps([{"domain": ".grok.com", "name": "sso", "value": replica.sso}]))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Hello\nAgain\n"))
+    # main() runs its own event loop, so it runs in a thread while the replica serves on this one.
+    assert await asyncio.to_thread(main, ["chat", "-p", "Grok"]) == 0
+    assert len(replica.conversations) == 1
+    conversation_id = next(iter(replica.conversations))
+    assert replica.requests[-1].path.endswith(f"/{conversation_id}/responses")
+    assert replica.requests[-1].payload["message"] == "Again"

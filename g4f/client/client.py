@@ -96,6 +96,9 @@ class _Request:
         conversation = as_conversation(conversation)
         if conversation is not None:
             kwargs["conversation"] = conversation
+        # Providers with server-side conversations (Grok) yield their state only when asked; the
+        # OpenAI-shaped result always has room for it (``completion.conversation``).
+        kwargs.setdefault("return_conversation", True)
         self.kwargs = kwargs
 
     def events(self) -> AsyncIterator[Any]:
