@@ -336,7 +336,8 @@ def run_pytest(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
     folder = env.workdir / "sample-tests"
     folder.mkdir()
     (folder / "conftest.py").write_text('pytest_plugins = ["g4f.testing.fixtures"]\n')
-    (folder / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\nfilterwarnings = error\n")
+    (folder / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = error\n")
     (folder / "test_sample.py").write_text(env.substitute(sample.code))
     path = os.pathsep.join(p for p in sys.path if p)
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,

@@ -308,7 +308,8 @@ def test_the_fixtures_work_in_a_plugin_authors_project(pytester, monkeypatch):
     monkeypatch.setenv("GROQ_API_KEY", "gsk_a_real_key_of_the_developer")
     monkeypatch.setenv("ACME_API_KEY", "acme-real-key-of-the-developer")
     pytester.makeconftest('pytest_plugins = ["g4f.testing.fixtures"]\n')
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nfilterwarnings = error\n")
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = error\n")
     pytester.makepyfile(test_acme=PLUGIN_AUTHOR_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=6)
