@@ -21,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Any, ClassVar
 
 from ...errors import BadRequestError, G4FError, MissingAuthError, ModelNotFoundError, ResponseError
@@ -210,7 +209,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                     if info is not None:  # once, even when a retry follows
                         yield info
                         info = None
-                    if response.content_type == "text/event-stream":
+                    if _is_event_stream(response):
                         from ...requests.streams import sse_stream
 
                         async for item in stream_events(sse_stream(response, name), state):
@@ -253,8 +252,9 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                                   provider=name)
         url = f"{cls.get_api_base(base_url)}/chat/completions"
         payload = build_payload(model, messages, stream, params, extra_body, cls.stream_usage, name)
-        logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
-                     sorted(k for k in payload if k not in ("messages", "model", "stream")))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
+                         sorted(k for k in payload if k not in ("messages", "model", "stream")))
         return model, url, payload, build_headers(key, stream, cls.default_headers, *headers)
 
     @classmethod
@@ -269,26 +269,16 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         return (row.input_price, row.output_price)
 
     @classmethod
-    @asynccontextmanager
-    async def _open(
+    def _open(
         cls, url: str, payload: dict[str, Any], headers: dict[str, str], proxy: str | None,
         timeouts: tuple[float | None, float | None, float | None], model: str,
-    ) -> AsyncIterator[Any]:
-        """POST the request on the shared session; the response once its status is OK.
+    ) -> _Exchange:
+        """POST the request on the shared session; ``async with`` gives the response once its
+        status is OK.
 
         Transport errors inside the block (reading the body included) come out as g4f errors.
         """
-        from ...requests.aiohttp_session import get_session, make_timeout
-        from ...requests.jsonlib import dumps
-        from ...requests.transport import map_transport_errors
-
-        session = await get_session()
-        async with map_transport_errors(cls.get_name()):
-            async with session.post(url, data=dumps(payload), headers=headers, proxy=proxy,
-                                    timeout=make_timeout(*timeouts)) as response:
-                if response.status >= 400:
-                    await cls._raise_for_status(response, model)
-                yield response
+        return _Exchange(cls, url, payload, headers, proxy, timeouts, model)
 
     @staticmethod
     async def _read_json(response: Any, provider: str) -> Any:
@@ -314,3 +304,69 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
             if response.status >= 500 and "retry-after" in response.headers:
                 error.retry_after = parse_retry_after({"retry-after": response.headers["retry-after"]})  # type: ignore[attr-defined]
             raise
+
+
+def _is_event_stream(response: Any) -> bool:
+    # ``response.content_type`` without its parser: only the media type matters here.
+    media_type = response.headers.get("Content-Type", "").partition(";")[0]
+    return bool(media_type.strip().lower() == "text/event-stream")
+
+
+class _Exchange:
+    """The ``async with`` of ``OpenaiTemplate._open``.
+
+    A class rather than a generator-based context manager wrapped around ``map_transport_errors``
+    (a second one): it runs once per request, and every await of a request passed through both
+    generators. Errors are mapped as ``map_transport_errors`` does: on entering, inside the block
+    (reading the body) and on leaving.
+    """
+
+    __slots__ = ("_args", "_provider", "_request")
+
+    def __init__(self, provider: type[OpenaiTemplate], *args: Any) -> None:
+        self._provider = provider
+        self._args = args
+        self._request: Any = None
+
+    async def __aenter__(self) -> Any:
+        from ...requests.aiohttp_session import get_session, make_timeout
+        from ...requests.jsonlib import dumps
+
+        url, payload, headers, proxy, timeouts, model = self._args
+        session = await get_session()
+        try:
+            self._request = session.post(url, data=dumps(payload), headers=headers, proxy=proxy,
+                                         timeout=make_timeout(*timeouts))
+            response = await self._request.__aenter__()
+        except Exception as exc:
+            mapped = self._mapped(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        if response.status >= 400:
+            try:
+                await self._provider._raise_for_status(response, model)
+            except BaseException as exc:
+                await self.__aexit__(type(exc), exc, exc.__traceback__)
+                raise
+        return response
+
+    def _mapped(self, exc: BaseException) -> BaseException:
+        from ...requests.transport import map_transport_error
+
+        return map_transport_error(exc, self._provider.get_name()) or exc
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        traceback: TracebackType | None) -> bool:
+        try:
+            await self._request.__aexit__(exc_type, exc, traceback)
+        except Exception as error:
+            mapped = self._mapped(error)
+            if mapped is error:
+                raise
+            raise mapped from error
+        if isinstance(exc, Exception):
+            mapped = self._mapped(exc)
+            if mapped is not exc:
+                raise mapped from exc
+        return False
