@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...typing import Messages
+from ...version import __version__
 
 __all__ = [
     "FRAMEWORK_KEYWORDS",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("g4f")
+
+_USER_AGENT = f"g4f/{__version__}"
 
 #: Keywords of g4f's own interface (client, API server, fallback, web providers) that are never
 #: sent to an OpenAI-compatible upstream.
@@ -78,12 +81,10 @@ def build_headers(
     *extra: Mapping[str, str] | None,
 ) -> dict[str, str]:
     """Request headers: JSON in, SSE or JSON out, the bearer key when there is one."""
-    from ...version import __version__
-
     headers = {
         "Content-Type": "application/json",
         "Accept": "text/event-stream" if stream else "application/json",
-        "User-Agent": f"g4f/{__version__}",
+        "User-Agent": _USER_AGENT,
     }
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
