@@ -10,8 +10,9 @@ Attributes are imported on first use, so ``import g4f.requests`` loads neither a
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from .._lazy import load_lazy
 
 __all__ = [
     "NDJSONDecoder",
@@ -51,12 +52,7 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'g4f.requests' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    return load_lazy(__name__, _WHERE, name)
 
 
 def __dir__() -> list[str]:

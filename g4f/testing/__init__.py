@@ -11,8 +11,9 @@ Imported only by tests; nothing here is loaded by ``import g4f``. Names load on 
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from .._lazy import load_lazy
 
 __all__ = [
     "GROQ",
@@ -48,12 +49,7 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'g4f.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    return load_lazy(__name__, _WHERE, name)
 
 
 def __dir__() -> list[str]:
