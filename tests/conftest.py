@@ -1,53 +1,50 @@
-"""Shared fixtures: an isolated config folder for every test, and local replica servers."""
+"""Shared fixtures. The plugin-author fixtures (``g4f.testing.fixtures``) isolate every test's
+config folder and credentials and serve replicas on loopback; this file only adds the state
+that the framework itself keeps per process."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from g4f.testing.server import LocalServer
+from tests.replicas.groq import GroqReplica
 
-CREDENTIAL_ENV = ("GROQ_API_KEY", "XAI_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "G4F_API_KEY",
-                  "G4F_LOGIN_URL", "G4F_COOKIES_DIR")
+pytest_plugins = ["g4f.testing.fixtures"]
 
 
-@pytest.fixture(autouse=True)
-def isolated_config(tmp_path, monkeypatch):
-    """Every test gets its own empty config folder and no credentials from the environment."""
-    config = tmp_path / "g4f-config"
-    monkeypatch.setenv("G4F_CONFIG_DIR", str(config))
-    for name in CREDENTIAL_ENV:
-        monkeypatch.delenv(name, raising=False)
-    return config
+@pytest.fixture
+def isolated_config(g4f_isolated: str) -> Path:
+    """The test's empty config folder (``$G4F_CONFIG_DIR``, set by ``g4f_isolated``), as a Path."""
+    return Path(g4f_isolated)
 
 
 @pytest.fixture(autouse=True)
 def isolated_state():
-    """Providers registered and health learned in one test do not leak into the next."""
+    """Providers registered, health learned and model lists fetched in one test do not leak
+    into the next."""
+    from g4f.Provider.template._model_list import model_cache
     from g4f.providers.health import health
     from g4f.providers.registry import registry
 
-    registered = dict(registry._registered)
+    snapshot = registry.snapshot()
     health.reset()
+    model_cache.clear()
     yield
-    with registry._lock:
-        registry._registered.clear()
-        registry._registered.update(registered)
+    registry.restore(snapshot)
     health.reset()
+    model_cache.clear()
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[web.Application], Awaitable[LocalServer]]]:
-    """Start aiohttp apps on 127.0.0.1 (random port); they are stopped after the test."""
-    servers: list[LocalServer] = []
+def serve(local_server):
+    """``await serve(app)``: the kit's ``local_server`` (aiohttp apps on 127.0.0.1, random port)."""
+    return local_server
 
-    async def start(app: web.Application) -> LocalServer:
-        server = await LocalServer(app).start()
-        servers.append(server)
-        return server
 
-    yield start
-    for server in servers:
-        await server.close()
+@pytest.fixture
+async def groq() -> AsyncIterator[GroqReplica]:
+    """A running Groq replica; point providers at ``groq.base_url``."""
+    async with GroqReplica() as replica:
+        yield replica

@@ -321,11 +321,11 @@ def doc_env(tmp_path, monkeypatch) -> Iterator[DocEnv]:
     # undone afterwards.
     health.reset()
     monkeypatch.setattr(ModelUtils, "convert", dict(ModelUtils.convert))
-    monkeypatch.setattr(registry, "_registered", dict(registry._registered))
-    monkeypatch.setattr(registry, "_blocked", set(registry._blocked))
+    snapshot = registry.snapshot()
     yield env
     env.close()
     monkeypatch.undo()
+    registry.restore(snapshot)
     registry.refresh()
     health.reset()
 

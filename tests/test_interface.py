@@ -16,7 +16,7 @@ from g4f.providers.base_provider import AsyncGeneratorProvider
 from g4f.providers.response import FinishReason, Reasoning
 from g4f.requests import get_session, raise_for_status, sse_stream
 from g4f.testing.server import LocalServer
-from tests.test_sessions import threaded_server
+from tests.requests.test_sessions import threaded_server
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
 

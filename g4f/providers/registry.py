@@ -49,6 +49,7 @@ __all__ = [
     "PluginInfo",
     "PluginWarning",
     "ProviderRegistry",
+    "RegistrySnapshot",
     "get_provider",
     "list_providers",
     "providers_for_model",
@@ -93,6 +94,14 @@ class PluginInfo:
     def origin(self) -> str:
         """``"plugin <distribution> <version>"``, as listings show it."""
         return " ".join(part for part in ("plugin", self.distribution, self.version) if part)
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    """The run-time changes of a registry at one moment (see :meth:`ProviderRegistry.snapshot`)."""
+
+    registered: tuple[tuple[str, type[BaseProvider]], ...]
+    blocked: frozenset[str]
 
 
 def _load(target: str) -> Any:
@@ -335,6 +344,21 @@ class ProviderRegistry:
         with self._lock:
             for other in [n for n in self._registered if n.lower() == name.lower()]:
                 del self._registered[other]
+
+    def snapshot(self) -> RegistrySnapshot:
+        """What code changed at run time (registered providers, blocked plugins), to
+        :meth:`restore` later: a test, or an application that registers providers for a while."""
+        with self._lock:
+            return RegistrySnapshot(tuple(self._registered.items()), frozenset(self._blocked))
+
+    def restore(self, snapshot: RegistrySnapshot) -> None:
+        """Go back to a :meth:`snapshot`: providers registered since are gone, blocks lifted."""
+        with self._lock:
+            self._registered = dict(snapshot.registered)
+            blocked_changed = self._blocked != snapshot.blocked
+            self._blocked = set(snapshot.blocked)
+        if blocked_changed:
+            self.refresh()
 
     # -- iteration ---------------------------------------------------------------------------
     def providers(self, names: Iterable[str] | None = None) -> Iterator[type[BaseProvider]]:

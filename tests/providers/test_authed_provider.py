@@ -135,13 +135,13 @@ async def test_a_new_process_reuses_the_cache(upstream, isolated_config):
     await WebApp.create_async("m", MESSAGES)
     script = (
         "import sys, g4f\n"
-        "from tests.test_authed_provider import WebApp\n"
+        "from tests.providers.test_authed_provider import WebApp\n"
         "WebApp.base_url = sys.argv[1]\n"
         "print(g4f.ChatCompletion.create('m', [{'role': 'user', 'content': 'hi'}], provider=WebApp))\n"
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", script, WebApp.base_url,
-        cwd=Path(__file__).parent.parent, env={**os.environ, "G4F_CONFIG_DIR": str(isolated_config)},
+        cwd=Path(__file__).parents[2], env={**os.environ, "G4F_CONFIG_DIR": str(isolated_config)},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)

@@ -309,7 +309,7 @@ def test_providers_for_a_model_include_plugins(site):
 
 
 # -- the example plugin package (examples/g4f-acme) ----------------------------------------------
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "g4f-acme"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "g4f-acme"
 
 
 def example_entry_points() -> dict[str, str]:

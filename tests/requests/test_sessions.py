@@ -20,7 +20,7 @@ from g4f.providers.base_provider import AsyncGeneratorProvider
 from g4f.requests import get_session, raise_for_status
 from g4f.testing.server import LocalServer
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def peer_app(peers: list) -> web.Application:
