@@ -148,9 +148,6 @@ def get_cookies(domain: str, *args: Any, **kwargs: Any) -> dict[str, str]:
 
 async def aclose() -> None:
     """Close the HTTP sessions g4f opened on the running event loop."""
-    import sys
+    from .requests.closing import aclose as _aclose
 
-    if "g4f.requests.aiohttp_session" in sys.modules:
-        from .requests.aiohttp_session import close_sessions
-
-        await close_sessions()
+    await _aclose()

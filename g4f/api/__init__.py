@@ -6,7 +6,9 @@ Needs aiohttp's server, so it is imported only when used: ``import g4f`` never l
 
 from __future__ import annotations
 
-from .app import DEFAULT_MAX_BODY_SIZE, create_app
-from .server import DEFAULT_HOST, DEFAULT_PORT, run_api
+from .app import create_app
+from .server import run_api, serve
+from .settings import DEFAULT_HOST, DEFAULT_MAX_BODY_SIZE, DEFAULT_PORT, ServerSettings
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_SIZE", "DEFAULT_PORT", "create_app", "run_api"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_SIZE", "DEFAULT_PORT", "ServerSettings", "create_app", "run_api",
+           "serve"]

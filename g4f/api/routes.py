@@ -11,20 +11,17 @@ from aiohttp import web
 from ..client import AsyncChunkStream, AsyncClient
 from ..client.catalog import list_models, list_providers
 from ..errors import G4FError
-from ..requests.jsonlib import dumps, loads
+from ..requests.jsonlib import loads
 from .errors import ApiError, to_api_error
+from .responses import json_response
 from .sse import DONE, ChunkEncoder, CoalescingWriter, event, with_provider
 from .validation import parse_chat_request
 
-__all__ = ["json_response", "routes"]
+__all__ = ["routes"]
 
 logger = logging.getLogger("g4f")
 routes = web.RouteTableDef()
 _client = AsyncClient()
-
-
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=dumps(data), status=status, headers=headers, content_type="application/json")
 
 
 async def _read_json(request: web.Request) -> Any:

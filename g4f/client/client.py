@@ -221,7 +221,7 @@ class AsyncClient(_BaseClient):
 
     async def aclose(self) -> None:
         """Close the HTTP sessions g4f opened on the running loop."""
-        from .. import aclose
+        from ..requests.closing import aclose
 
         await aclose()
 

@@ -4,6 +4,7 @@
 * ``StreamSession``: curl_cffi with browser impersonation, for web apps.
 * ``sse_stream`` / ``ndjson_stream``: parse a response body into events.
 * ``raise_for_status`` / ``error_for_status``: HTTP errors as g4f errors.
+* ``aclose()``: close the pooled sessions of the running loop.
 
 Attributes are imported on first use, so ``import g4f.requests`` loads neither aiohttp nor curl_cffi.
 """
@@ -19,6 +20,7 @@ __all__ = [
     "SSEDecoder",
     "StreamResponse",
     "StreamSession",
+    "aclose",
     "close_sessions",
     "error_for_status",
     "get_session",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "aclose": "closing",
     "StreamSession": "curl",
     "StreamResponse": "curl",
     "get_session": "aiohttp_session",

@@ -10,7 +10,7 @@ import g4f.api
 
 def test_public_names():
     assert sorted(g4f.api.__all__) == sorted(
-        ["create_app", "run_api", "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_MAX_BODY_SIZE"])
+        ["create_app", "run_api", "serve", "ServerSettings", "DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_MAX_BODY_SIZE"])
     assert (g4f.api.DEFAULT_HOST, g4f.api.DEFAULT_PORT) == ("127.0.0.1", 1337)
     for name in g4f.api.__all__:
         assert getattr(g4f.api, name) is not None
