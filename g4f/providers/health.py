@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import BadRequestError, ModelNotFoundError, RateLimitError
+from .types import provider_name
 
 __all__ = ["ProviderHealth", "ProviderState", "health", "provider_name"]
 
@@ -28,16 +29,6 @@ P = TypeVar("P")
 
 #: Errors that say something about the request, not about the provider's health.
 _NOT_THE_PROVIDERS_FAULT: tuple[type[BaseException], ...] = (BadRequestError, ModelNotFoundError)
-
-
-def provider_name(provider: Any) -> str:
-    """The name a provider (class, instance or name) is known by in health records and errors."""
-    if isinstance(provider, str):
-        return provider
-    get_name = getattr(provider, "get_name", None)
-    if get_name is not None:
-        return str(get_name())
-    return getattr(provider, "__name__", type(provider).__name__)
 
 
 def _env_float(name: str, default: float) -> float:

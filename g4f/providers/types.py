@@ -8,11 +8,12 @@ describe providers; subclasses declare them and add nothing else unless they mus
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..secrets import register_secret
+from ..typing import AsyncResult, Messages
 
-__all__ = ["BaseProvider", "ProviderType"]
+__all__ = ["BaseProvider", "Provider", "ProviderType", "provider_name"]
 
 
 class BaseProvider:
@@ -35,6 +36,10 @@ class BaseProvider:
     supports_message_history: ClassVar[bool] = True
     #: The name of the provider family this one belongs to (e.g. a model-specific variant).
     parent: ClassVar[str | None] = None
+    #: True when the upstream keeps conversations itself (grok.com): the provider yields a
+    #: ``Conversation`` with every answer and continues one passed back as ``conversation=``.
+    #: The call boundary passes ``conversation`` only to providers that declare this.
+    supports_conversations: ClassVar[bool] = False
 
     @classmethod
     def get_name(cls) -> str:
@@ -82,3 +87,30 @@ class BaseProvider:
 
 #: A provider class or instance.
 ProviderType = type[BaseProvider] | BaseProvider
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the framework calls on a provider (a class or an instance): its name, the one
+    streaming method every kind offers, and the declared attributes it reads."""
+
+    working: bool
+    needs_auth: bool
+
+    def get_name(self) -> str: ...
+
+    def create_async_generator(
+        self, model: str, messages: Messages, stream: bool = True, **kwargs: Any
+    ) -> AsyncResult: ...
+
+
+def provider_name(provider: object) -> str:
+    """The name a provider (class, instance or name) is known by: in errors, health records,
+    ``ProviderInfo`` and listings."""
+    if isinstance(provider, str):
+        return provider
+    get_name = getattr(provider, "get_name", None)
+    if get_name is not None:
+        return str(get_name())
+    name = getattr(provider, "__name__", None)
+    return name if isinstance(name, str) else type(provider).__name__
