@@ -1,4 +1,4 @@
-"""A per-provider cache of :class:`~g4f.providers.response.AuthResult`, shared across processes.
+"""A per-provider cache of :class:`~g4f.auth.result.AuthResult`, shared across processes.
 
 Logging in (a browser, a cookie store) is slow, so the result is kept in
 ``<config>/auth/<Provider>.json`` (mode 0600) and reused until the upstream rejects it.
@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from ..config import auth_dir, check_private_file, write_private_file
-from ..providers.response import AuthResult
+from .result import AuthResult
 
 __all__ = ["AuthCache"]
 

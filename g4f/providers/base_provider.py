@@ -19,10 +19,11 @@ from abc import abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..auth.result import AuthResult
 from ..errors import MissingAuthError, ModelNotFoundError
 from ..typing import AsyncResult, CreateResult, Messages
 from .asyncio import iter_in_thread, to_sync_iter
-from .response import AuthResult, CompletionText, RequestLogin, ResponseType
+from .response import CompletionText, RequestLogin, ResponseType
 from .types import BaseProvider
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from ..secrets import mask, register_secret, register_secrets
+from .._events import ResponseType, extra_attribute
+from ..auth.result import AuthResult  # re-exported: an event defined in the auth layer, imported from here
 
 __all__ = [
     "AuthResult",
@@ -32,50 +33,6 @@ __all__ = [
     "Usage",
     "is_text",
 ]
-
-
-class ResponseType:
-    """Base of every event. Prints as "" so streams can be printed as they come."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return ""
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self.to_dict() == other.to_dict()
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The event's fields as a plain dict (for JSON and comparisons)."""
-        return {name: getattr(self, name) for name in _fields(type(self))}
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if v is not None)
-        return f"{type(self).__name__}({fields})"
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    names: list[str] = []
-    for klass in reversed(cls.__mro__):
-        for name in getattr(klass, "__slots__", ()):
-            if name not in names and not name.startswith("_"):
-                names.append(name)
-    return tuple(names)
-
-
-def _extra_attribute(event: Any, name: str) -> Any:
-    # Extra fields read as attributes. Careful: copy and pickle look up dunder methods on an
-    # instance whose slots are not set yet, so neither may reach ``self.extra`` then.
-    if not name.startswith("__"):
-        try:
-            return object.__getattribute__(event, "extra")[name]
-        except (AttributeError, KeyError):
-            pass
-    raise AttributeError(f"{type(event).__name__!r} object has no attribute {name!r}")
 
 
 class Reasoning(ResponseType):
@@ -121,7 +78,7 @@ class Usage(ResponseType):
         self.extra = extra
 
     def __getattr__(self, name: str) -> Any:
-        return _extra_attribute(self, name)
+        return extra_attribute(self, name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,65 +180,6 @@ class RequestLogin(ResponseType):
     def __init__(self, label: str, login_url: str = "") -> None:
         self.label = label
         self.login_url = login_url
-
-
-class AuthResult(ResponseType):
-    """Credentials obtained by a provider's authentication; cached, never printed.
-
-    ``cookies``, ``headers`` and ``api_key`` are secrets; ``repr`` shows only which are set.
-    Extra keyword arguments (``impersonate``, ``proxy``, ``user_agent``, ...) are kept as attributes.
-    """
-
-    __slots__ = ("_dirty", "api_key", "cookies", "extra", "headers")
-
-    def __init__(
-        self,
-        cookies: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        api_key: str | None = None,
-        **extra: Any,
-    ) -> None:
-        self.cookies = dict(cookies or {})
-        self.headers = dict(headers or {})
-        self.api_key = api_key
-        self.extra = extra
-        self._dirty = False
-        register_secrets(self.cookies.values())
-        register_secret(api_key)
-        for name, value in self.headers.items():
-            if name.lower() in ("authorization", "cookie", "x-api-key", "api-key"):
-                register_secret(value)
-                if name.lower() == "cookie":  # "a=1; b=2": each value on its own
-                    register_secrets(part.partition("=")[2].strip() for part in value.split(";"))
-
-    def __getattr__(self, name: str) -> Any:
-        return _extra_attribute(self, name)
-
-    def update_cookies(self, cookies: Mapping[str, str]) -> None:
-        """Take cookies the server rotated (Set-Cookie); marks the result to be saved again."""
-        changed = {k: v for k, v in cookies.items() if self.cookies.get(k) != v}
-        if changed:
-            register_secrets(changed.values())
-            self.cookies.update(changed)
-            self._dirty = True
-
-    @property
-    def dirty(self) -> bool:
-        return self._dirty
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"cookies": self.cookies, "headers": self.headers, "api_key": self.api_key, **self.extra}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuthResult:
-        return cls(**dict(data))
-
-    def __repr__(self) -> str:
-        cookies = ", ".join(f"{name}={mask(value)}" for name, value in self.cookies.items())
-        return (
-            f"AuthResult(cookies={{{cookies}}}, headers=<{len(self.headers)} headers>, "
-            f"api_key={mask(self.api_key)})"
-        )
 
 
 _E = TypeVar("_E", bound=ResponseType)

@@ -43,7 +43,7 @@ _WHERE = {
     "make_timeout": "aiohttp_session",
     "sse_stream": "streams",
     "ndjson_stream": "streams",
-    "iter_bytes": "streams",
+    "iter_bytes": "body",
     "raise_for_status": "status",
     "error_for_status": "status",
     "parse_retry_after": "status",

@@ -22,6 +22,7 @@ from ..errors import (
     RateLimitError,
     ResponseStatusError,
 )
+from .body import iter_bytes
 from .decoders import excerpt
 from .jsonlib import loads
 
@@ -164,8 +165,6 @@ async def raise_for_status(response: Any, provider: str | None = None, model: st
 
 async def _read_limited(response: Any) -> bytes:
     """Up to MAX_ERROR_BODY bytes of the error body, from either backend."""
-    from .streams import iter_bytes
-
     parts: list[bytes] = []
     size = 0
     try:

@@ -6,32 +6,19 @@ parsed once. A stream that ends before its terminator is an error, never a short
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any, NoReturn, cast
+from collections.abc import AsyncIterator
+from typing import Any, NoReturn
 
 from ..errors import ResponseError
+from .body import iter_bytes
 from .decoders import NDJSONDecoder, SSEDecoder, excerpt
 from .jsonlib import loads
 from .transport import map_transport_error
 
-__all__ = ["DONE", "iter_bytes", "ndjson_stream", "sse_stream"]
+__all__ = ["DONE", "iter_bytes", "ndjson_stream", "sse_stream"]  # iter_bytes is re-exported from .body
 
 #: The data of the SSE event that ends an OpenAI-style stream.
 DONE = b"[DONE]"
-
-
-def iter_bytes(response: Any) -> AsyncIterable[bytes]:
-    """The body of an aiohttp or curl_cffi response (or any async iterable of bytes)."""
-    content = getattr(response, "content", None)
-    if content is not None and hasattr(content, "iter_any"):  # aiohttp
-        body = content.iter_any()
-    elif hasattr(response, "aiter_content"):  # curl_cffi
-        body = response.aiter_content()
-    elif hasattr(response, "iter_bytes"):  # g4f's StreamResponse
-        body = response.iter_bytes()
-    else:
-        body = response
-    return cast("AsyncIterable[bytes]", body)
 
 
 def _not_json(data: bytes, provider: str | None) -> ResponseError:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from ..errors import G4FError, NetworkError, ResponseError, TimeoutError
+from .status import error_for_status
 
 __all__ = ["map_stream_errors", "map_transport_error", "map_transport_errors"]
 
@@ -79,8 +80,6 @@ def _map_curl(exc: BaseException, provider: str | None) -> G4FError:
 
 
 def _status_error(exc: BaseException, status: int, headers: object, provider: str | None) -> G4FError:
-    from .status import error_for_status
-
     return error_for_status(status, headers if isinstance(headers, Mapping) else None, b"", provider=provider)
 
 
