@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ..secrets import register_secrets
+from .gui import add_gui, public_gui
 from .middleware.auth import auth_middleware
 from .middleware.errors import errors_middleware
 from .routes import routes
@@ -39,9 +40,12 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> web.Ap
     register_secrets(settings.api_keys)
     middlewares = [errors_middleware(settings.max_body_size)]
     if settings.api_keys:
-        middlewares.append(auth_middleware(settings.api_keys))
+        auth = auth_middleware(settings.api_keys)
+        middlewares.append(public_gui(auth) if settings.gui else auth)  # the page loads, then asks for the key
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_body_size)
     app[SETTINGS_KEY] = settings
     app.add_routes(routes)
+    if settings.gui:
+        add_gui(app)  # the web chat at /
     app.on_cleanup.append(_close_sessions)
     return app

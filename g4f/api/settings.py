@@ -35,6 +35,8 @@ class ServerSettings:
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     shutdown_timeout: float = 10.0
     access_log: bool = False
+    #: Serve the web chat at ``/`` (``g4f api --no-gui``: the API alone).
+    gui: bool = True
 
     def with_options(self, **options: Any) -> ServerSettings:
         """A copy with the given fields changed; ``api_key=`` sets a single key (None: keep)."""
