@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -38,6 +39,7 @@ __all__ = [
     "BrowserLogin",
     "browser_flags",
     "browser_login",
+    "browser_login_refused",
     "find_browser",
     "login_timeout",
     "open_browser",
@@ -64,6 +66,24 @@ BASE_FLAGS = (
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge")
 
 Callback = Callable[[Any], Awaitable[None]]
+
+#: Why a browser may not be started in this context (None: it may).
+_refusal: contextvars.ContextVar[str | None] = contextvars.ContextVar("g4f_browser_login_refusal", default=None)
+
+
+@contextlib.contextmanager
+def browser_login_refused(reason: str) -> Iterator[None]:
+    """Inside the block, :func:`open_browser` (and so :func:`browser_login`) raises
+    MissingAuthError(``reason``) instead of starting a browser.
+
+    ``AsyncAuthedProvider`` sets it around each step of a ``login=False`` authentication, so no
+    provider can start a browser for a call that must not (a request to the API server).
+    """
+    token = _refusal.set(reason)
+    try:
+        yield
+    finally:
+        _refusal.reset(token)
 
 
 @dataclass(repr=False)
@@ -224,8 +244,11 @@ async def open_browser(
 
     The profile is a new temporary folder, removed on exit, unless ``user_data_dir`` names one
     to use and keep. ``headless`` defaults to ``$G4F_HEADLESS``, else to True where there is no
-    display.
+    display. Inside :func:`browser_login_refused` it raises MissingAuthError and starts nothing.
     """
+    refusal = _refusal.get()
+    if refusal is not None:
+        raise MissingAuthError(refusal)
     nodriver = _import_nodriver()
     executable = find_browser(browser_path)
     if headless is None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..auth.result import AuthResult
@@ -130,12 +131,12 @@ class ProviderModelMixin:
     """Model names a provider serves, and how a requested name resolves to one of them."""
 
     default_model: ClassVar[str] = ""
-    #: The models the provider is known to serve (without asking the upstream).
-    models: ClassVar[list[str]] = []
-    #: Other names for models: ``{"mixtral-8x7b": "mixtral-8x7b-32768"}``.
-    model_aliases: ClassVar[dict[str, str]] = {}
-    #: Models to offer when the upstream's model list cannot be fetched.
-    fallback_models: ClassVar[list[str]] = []
+    #: The models the provider is known to serve (without asking the upstream); a tuple.
+    models: ClassVar[Sequence[str]] = ()
+    #: Other names for models: ``MappingProxyType({"mixtral-8x7b": "mixtral-8x7b-32768"})``.
+    model_aliases: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    #: Models to offer when the upstream's model list cannot be fetched; a tuple.
+    fallback_models: ClassVar[Sequence[str]] = ()
     #: True when names the provider does not list are sent upstream as they are (new models work
     #: the day they ship; the upstream's 404 becomes ModelNotFoundError).
     accepts_unknown_models: ClassVar[bool] = False
@@ -182,9 +183,17 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
     0600), reuses it across calls and processes, and when the upstream rejects a cached result
     (:class:`MissingAuthError` before any output) logs in once more. Credentials passed as
     arguments (``cookies=``, ``api_key=``) always win over the cache.
+
+    ``login=False`` forbids an interactive login for the call: no browser and no other process
+    is started (a server must never do that for whoever sent a request). Credentials come from
+    the arguments, the cache and credential files alone; when there are none the call raises
+    :class:`MissingAuthError` telling to run ``g4f login <provider>`` on that machine.
     """
 
     needs_auth: ClassVar[bool] = True
+    #: Takes ``login=`` (True: may start a browser login; False: never), so a caller such as
+    #: the API server knows it can turn logins off.
+    supports_login: ClassVar[bool] = True
 
     @classmethod
     @abstractmethod
@@ -219,14 +228,38 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         return bool(kwargs.get("cookies") or kwargs.get("api_key"))
 
     @classmethod
-    async def authenticate(cls, save: bool = True, **kwargs: Any) -> AsyncIterator[Any]:
-        """Run ``on_auth_async``: pass its events on, save (``save=True``) and yield its AuthResult last."""
+    def login_hint(cls) -> str:
+        """How to log in when the call may not (``login=False``): a command, not a Python argument."""
+        return (f"run `g4f login {cls.get_name().lower()}` on the machine g4f runs on "
+                "(it opens a browser there once and caches the credentials)")
+
+    @classmethod
+    async def authenticate(cls, save: bool = True, login: bool = True, **kwargs: Any) -> AsyncIterator[Any]:
+        """Run ``on_auth_async``: pass its events on, save (``save=True``) and yield its AuthResult last.
+
+        With ``login=False`` it gets ``login=False`` too, may not start a browser login (g4f's
+        ``browser_login`` refuses while it runs) and may not ask for one: a ``RequestLogin`` it
+        yields ends it with :class:`MissingAuthError` before any browser starts.
+        """
         auth_result: AuthResult | None = None
-        async for item in cls.on_auth_async(**kwargs):
-            if isinstance(item, AuthResult):
-                auth_result = item
-            else:
-                yield item
+        steps = cls.on_auth_async(login=login, **kwargs)
+        try:
+            while True:
+                try:
+                    item = await (steps.__anext__() if login else cls._step_without_login(steps))
+                except StopAsyncIteration:
+                    break
+                if isinstance(item, AuthResult):
+                    auth_result = item
+                elif isinstance(item, RequestLogin) and not login:
+                    raise MissingAuthError(f"{cls.get_label()} needs a login, which is not started here; "
+                                           f"{cls.login_hint()}", provider=cls.get_name())
+                else:
+                    yield item
+        finally:
+            aclose = getattr(steps, "aclose", None)
+            if aclose is not None:
+                await aclose()
         if auth_result is None:
             raise MissingAuthError(f"authentication gave no credentials; {cls.credential_hint()}",
                                    provider=cls.get_name())
@@ -235,8 +268,16 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         yield auth_result
 
     @classmethod
+    async def _step_without_login(cls, steps: AsyncIterator[Any]) -> Any:
+        from ..auth.nodriver import browser_login_refused
+
+        # Set around each step only: between steps the caller's code runs in this context.
+        with browser_login_refused(f"{cls.get_label()} needs a login, which is not started here; {cls.login_hint()}"):
+            return await steps.__anext__()
+
+    @classmethod
     async def create_async_generator(
-        cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
+        cls, model: str, messages: Messages, stream: bool = True, *, login: bool = True, **kwargs: Any
     ) -> AsyncResult:
         # Credentials passed by the caller are used as they are and never written to disk.
         explicit = cls.explicit_credentials(kwargs)
@@ -247,7 +288,7 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
         may_refresh = auth_result is not None
         while True:
             if auth_result is None:
-                async for item in cls.authenticate(save=not explicit, **kwargs):
+                async for item in cls.authenticate(save=not explicit, login=login, **kwargs):
                     if isinstance(item, AuthResult):
                         auth_result = item
                     else:

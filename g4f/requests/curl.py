@@ -1,29 +1,67 @@
 """``StreamSession``: HTTP with a browser's TLS and HTTP/2 fingerprint, over curl_cffi.
 
 Web apps such as grok.com reject clients that do not look like a browser. curl_cffi impersonates
-one; this wrapper gives it the shape of the rest of g4f's HTTP layer (``status``, ``headers``,
+one; this module gives it the shape of the rest of g4f's HTTP layer (``status``, ``headers``,
 ``cookies``, ``iter_bytes()``), maps its exceptions to g4f errors, and is imported only when a
 provider needs it.
+
+**Pooled sessions.** A curl_cffi ``AsyncSession`` (its handles, connection cache and event-loop
+hooks) is kept per running event loop and per ``(impersonate, proxy, verify)``, like the aiohttp
+session of :mod:`.aiohttp_session`, so requests reuse connections. The pool of a loop is closed
+when the loop shuts down its async generators (``asyncio.run`` and g4f's sync API do) or on
+``await g4f.aclose()`` (:func:`close_sessions`).
+
+**StreamSession is a view.** ``StreamSession(...)`` costs nothing and owns nothing: it holds the
+headers, cookies and timeouts of its requests and sends them through the pooled session.
+
+**Cookies never cross requests.** A pooled session is shared by every user of the loop, so it
+keeps no cookies: it is created without any and with ``discard_cookies=True`` (curl_cffi then
+never copies a response's cookies into the session's jar), and curl_cffi clears a handle's cookie
+engine (``COOKIELIST "ALL"``) before each request and loads only that request's cookies. A
+response's ``Set-Cookie`` is readable on the response (``response.cookies``) and is kept in the
+jar of the :class:`StreamSession` view that sent it, never in the shared session.
+
+**Timeouts.** ``timeout`` is the stall timeout: the longest silence before the response headers
+and between two chunks (curl's own low-speed limit does not stop an async stream that stalls, so
+it is kept here, per read). ``total_timeout`` bounds the whole request, reading included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingRequirementsError, NetworkError, ResponseError, TimeoutError
 from .transport import map_transport_error
 
-__all__ = ["DEFAULT_IMPERSONATE", "StreamResponse", "StreamSession", "user_agent_for"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "DEFAULT_IMPERSONATE",
+    "StreamResponse",
+    "StreamSession",
+    "close_sessions",
+    "get_curl_session",
+    "user_agent_for",
+]
+
+logger = logging.getLogger("g4f")
 
 DEFAULT_IMPERSONATE = "chrome"
 _CHROME_USER_AGENT = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/{version}.0.0.0 Safari/537.36"
 )
+#: Concurrent transfers per pooled session (curl_cffi's default, 10, would queue the 11th
+#: request of a busy server). Handles are created on demand, so a high cap costs nothing.
+_DEFAULT_MAX_CLIENTS = 256
 
 try:
     from curl_cffi.requests import AsyncSession
@@ -50,28 +88,134 @@ else:  # pragma: no cover - Python 3.10
                 handle.cancel()
 
 
-async def _within(awaitable: Any, seconds: float | None, what: str, provider: str | None) -> Any:
-    """Await ``awaitable``, raising g4f's TimeoutError after ``seconds`` without a result.
+# -- the pool -------------------------------------------------------------------------------------
+_PoolKey = tuple[str | None, str | None, bool]
 
-    curl's own low-speed limit does not stop an async stream that stalls between chunks, so the
-    stall timeout is kept here, per read, with ``asyncio.timeout`` (no task per chunk).
+
+class _LoopPool:
+    """The pooled sessions of one event loop, and the keeper that closes them with it."""
+
+    __slots__ = ("keeper", "sessions")
+
+    def __init__(self) -> None:
+        self.sessions: dict[_PoolKey, Any] = {}
+        self.keeper: AsyncIterator[None] | None = None
+
+
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPool] = weakref.WeakKeyDictionary()
+
+
+def _max_clients() -> int:
+    try:
+        configured = int(os.environ.get("G4F_MAX_CONNECTIONS", "0"))
+    except ValueError:
+        configured = 0
+    return configured if configured > 0 else _DEFAULT_MAX_CLIENTS
+
+
+async def _close_pool(pool: _LoopPool) -> None:
+    sessions = list(pool.sessions.values())
+    pool.sessions.clear()
+    for session in sessions:
+        try:
+            await session.close()
+        except Exception as exc:  # noqa: BLE001 - one session failing to close must not keep the others open
+            logger.debug("closing a curl_cffi session failed: %s", type(exc).__name__)
+
+
+async def _keeper(loop: asyncio.AbstractEventLoop, pool: _LoopPool) -> AsyncIterator[None]:
+    # An async generator registered with the loop (its first step runs there): when the loop
+    # shuts down its async generators, this one is closed and closes the pool with it, and
+    # forgets it (a closed session still refers to its loop).
+    try:
+        yield
+        await asyncio.Event().wait()  # pragma: no cover - never resumed
+    finally:
+        if _pools.get(loop) is pool:
+            del _pools[loop]
+        await _close_pool(pool)
+
+
+async def get_curl_session(impersonate: str | None = DEFAULT_IMPERSONATE, proxy: str | None = None,
+                           verify: bool = True) -> Any:
+    """The running loop's pooled curl_cffi ``AsyncSession`` for these settings, made on first use.
+
+    It holds no cookies and no headers of its own: pass them per request (or use
+    :class:`StreamSession`, which does).
     """
-    if not seconds:
+    if AsyncSession is None:  # pragma: no cover - curl_cffi is a runtime dependency
+        raise MissingRequirementsError('curl_cffi is required: pip install "g4f"')
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None:
+        pool = _pools[loop] = _LoopPool()
+        keeper = _keeper(loop, pool)
+        await keeper.__anext__()
+        pool.keeper = keeper
+    key = (impersonate, proxy, verify)
+    session = pool.sessions.get(key)
+    if session is None or getattr(session, "_closed", False):
+        options: dict[str, Any] = {}
+        if impersonate:
+            options["impersonate"] = impersonate
+        if proxy:
+            options["proxy"] = proxy
+        try:
+            session = AsyncSession(verify=verify, discard_cookies=True, max_clients=_max_clients(), **options)
+        except TypeError as exc:  # a curl_cffi without discard_cookies would share cookies across requests
+            raise MissingRequirementsError(f'curl_cffi is too old ({exc}): pip install -U "curl_cffi"') from exc
+        pool.sessions[key] = session
+    return session
+
+
+async def close_sessions() -> None:
+    """Close the running loop's pooled curl_cffi sessions (``g4f.aclose()``)."""
+    pool = _pools.pop(asyncio.get_running_loop(), None)
+    if pool is None:
+        return
+    if pool.keeper is not None:
+        await pool.keeper.aclose()  # type: ignore[attr-defined]
+    await _close_pool(pool)
+
+
+# -- timeouts -------------------------------------------------------------------------------------
+def _budget(read_timeout: float | None, deadline: float | None, total: float | None,
+            silence: str = "the stream stalled") -> tuple[float | None, str]:
+    """Seconds the next wait may take, and the error's words when they run out: the stall
+    timeout, or what is left of the whole request's, whichever ends first."""
+    if deadline is not None:
+        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        if not read_timeout or left <= read_timeout:
+            return left, f"the request took longer than its {total or 0:g}s timeout"
+    return read_timeout, f"{silence} for {read_timeout or 0:g}s"
+
+
+async def _within(awaitable: Any, seconds: float | None, what: str, provider: str | None) -> Any:
+    """Await ``awaitable``, raising g4f's TimeoutError (``what``) after ``seconds`` without a result."""
+    if seconds is None:
         return await awaitable
     try:
         async with _deadline(seconds):
             return await awaitable
     except asyncio.TimeoutError:
-        raise TimeoutError(f"{what} for {seconds:g}s", provider=provider) from None
+        raise TimeoutError(what, provider=provider) from None
 
 
+def _read_timeout(timeout: float | tuple[float, float] | None) -> float | None:
+    return timeout[1] if isinstance(timeout, tuple) else timeout
+
+
+# -- responses ------------------------------------------------------------------------------------
 class StreamResponse:
     """A streamed response; use it inside ``async with session.post(...) as response``."""
 
-    def __init__(self, response: Any, provider: str | None, read_timeout: float | None = None) -> None:
+    def __init__(self, response: Any, provider: str | None, read_timeout: float | None = None,
+                 deadline: float | None = None, total_timeout: float | None = None) -> None:
         self._response = response
         self._provider = provider
         self._read_timeout = read_timeout
+        self._deadline = deadline
+        self._total_timeout = total_timeout
         self.status: int = response.status_code
         self.reason: str = getattr(response, "reason", "") or ""
         self.headers: Mapping[str, str] = response.headers
@@ -83,16 +227,22 @@ class StreamResponse:
         return {name: value for name, value in self._response.cookies.items()}
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
-        """The body as it arrives; TimeoutError when no byte comes for the read timeout."""
+        """The body as it arrives; TimeoutError after a silence of the read timeout, or when the
+        whole request outlasts its total timeout.
+
+        Every byte of a curl_cffi body passes here (the decoders, ``read`` and the error-body
+        reader of ``raise_for_status`` all read through it): the one place to bound a body.
+        """
         chunks = self._response.aiter_content().__aiter__()
-        timeout = self._read_timeout
+        read_timeout, deadline = self._read_timeout, self._deadline
         try:
             while True:
                 try:
-                    if timeout:
-                        chunk = await _within(chunks.__anext__(), timeout, "the stream stalled", self._provider)
-                    else:
+                    if read_timeout is None and deadline is None:
                         chunk = await chunks.__anext__()
+                    else:
+                        seconds, what = _budget(read_timeout, deadline, self._total_timeout)
+                        chunk = await _within(chunks.__anext__(), seconds, what, self._provider)
                 except StopAsyncIteration:
                     return
                 yield chunk
@@ -130,8 +280,8 @@ class StreamResponse:
         """Release the response; a stream not read to its end is aborted, not drained.
 
         curl_cffi's own ``aclose`` waits for the transfer to finish, which for an abandoned or
-        stalled stream means waiting for the server. Stopping the transfer frees the
-        connection at once.
+        stalled stream means waiting for the server. Stopping the transfer frees the handle at
+        once (its connection is closed rather than reused).
         """
         task = getattr(self._response, "astream_task", None)
         if task is not None and not task.done():
@@ -164,26 +314,41 @@ def user_agent_for(impersonate: str | None = DEFAULT_IMPERSONATE) -> str | None:
     return _CHROME_USER_AGENT.format(version=digits)
 
 
+# -- the per-request view -------------------------------------------------------------------------
 class _RequestContext:
     def __init__(self, session: StreamSession, method: str, url: str, kwargs: dict[str, Any]) -> None:
         self._session, self._method, self._url, self._kwargs = session, method, url, kwargs
         self._response: StreamResponse | None = None
 
     async def __aenter__(self) -> StreamResponse:
-        session = self._session._ensure()
-        timeout = self._session.read_timeout
+        view = self._session
+        kwargs = dict(self._kwargs)
+        headers = {**view.headers, **(kwargs.pop("headers", None) or {})}
+        cookies = {**view.cookies, **(kwargs.pop("cookies", None) or {})}
+        timeout = kwargs.pop("timeout", view.timeout)
+        total = kwargs.pop("total_timeout", view.total_timeout)
+        read_timeout = _read_timeout(timeout)
+        deadline = asyncio.get_running_loop().time() + total if total else None
         try:
-            raw = await _within(session.request(self._method, self._url, stream=True, **self._kwargs),
-                                timeout, "no response", self._session.provider)
+            session = await get_curl_session(view.impersonate, view.proxy, view.verify)
+            seconds, what = _budget(read_timeout, deadline, total, silence="no response")
+            # curl's own limit (connect + low speed, for streams) ends a transfer this wait gave
+            # up on; without a stall timeout the whole request's bounds it.
+            raw = await _within(
+                session.request(self._method, self._url, stream=True, headers=headers or None,
+                                cookies=cookies or None, timeout=timeout if timeout is not None else total,
+                                **kwargs),
+                seconds, what, view.provider)
         except Exception as exc:
-            mapped = map_transport_error(exc, self._session.provider)
+            mapped = map_transport_error(exc, view.provider)
             if mapped is None:
                 raise
             if isinstance(mapped, ResponseError):  # no response yet: nothing was cut short, the connection failed
                 detail = str(mapped).split("cut short: ", 1)[-1]
-                mapped = NetworkError(f"the connection failed: {detail}", provider=self._session.provider)
+                mapped = NetworkError(f"the connection failed: {detail}", provider=view.provider)
             raise mapped from exc
-        self._response = StreamResponse(raw, self._session.provider, timeout)
+        self._response = StreamResponse(raw, view.provider, read_timeout, deadline, total)
+        view.cookies.update(self._response.cookies)  # this view's jar, never the pooled session's
         return self._response
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -197,6 +362,12 @@ class StreamSession:
     >>> async with StreamSession(impersonate="chrome", cookies={"sso": ...}) as session:
     ...     async with session.post(url, json=payload) as response:
     ...         async for chunk in response.iter_bytes(): ...
+
+    A light view over the loop's pooled curl_cffi session (see the module docstring): its
+    ``headers`` and ``cookies`` go with each of its requests (a request's own ``headers=`` and
+    ``cookies=`` are added to them), and cookies the server sets are kept in this view's
+    ``cookies``. ``timeout`` is the stall timeout (seconds, or ``(connect, read)``);
+    ``total_timeout`` bounds each whole request. Either can be given per request too.
     """
 
     def __init__(
@@ -209,26 +380,24 @@ class StreamSession:
         timeout: float | tuple[float, float] | None = None,
         verify: bool = True,
         provider: str | None = None,
+        total_timeout: float | None = None,
     ) -> None:
         if AsyncSession is None:
             raise MissingRequirementsError('curl_cffi is required: pip install "g4f"')
         self.provider = provider
-        #: Seconds without a byte (or without response headers) before TimeoutError.
-        self.read_timeout: float | None = timeout[1] if isinstance(timeout, tuple) else timeout
-        self._options: dict[str, Any] = {
-            "impersonate": impersonate,
-            "headers": dict(headers or {}),
-            "cookies": dict(cookies or {}),
-            "proxy": proxy,
-            "timeout": timeout,
-            "verify": verify,
-        }
-        self._session: Any = None
+        self.impersonate = impersonate
+        self.proxy = proxy
+        self.verify = verify
+        self.timeout = timeout
+        self.total_timeout = total_timeout
+        self.headers: dict[str, str] = dict(headers or {})
+        #: This view's cookie jar: sent with its requests, updated from their Set-Cookie.
+        self.cookies: dict[str, str] = dict(cookies or {})
 
-    def _ensure(self) -> Any:
-        if self._session is None:
-            self._session = AsyncSession(**{k: v for k, v in self._options.items() if v is not None})
-        return self._session
+    @property
+    def read_timeout(self) -> float | None:
+        """Seconds without a byte (or without response headers) before TimeoutError."""
+        return _read_timeout(self.timeout)
 
     def request(self, method: str, url: str, **kwargs: Any) -> _RequestContext:
         return _RequestContext(self, method, url, kwargs)
@@ -240,12 +409,9 @@ class StreamSession:
         return self.request("POST", url, **kwargs)
 
     async def close(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        """Nothing to release: the connections belong to the loop's pool (``g4f.aclose()``)."""
 
-    async def __aenter__(self) -> StreamSession:
-        self._ensure()
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -254,4 +420,4 @@ class StreamSession:
         await self.close()
 
     def __repr__(self) -> str:
-        return f"StreamSession(impersonate={self._options['impersonate']!r}, cookies=<{len(self._options['cookies'])}>)"
+        return f"StreamSession(impersonate={self.impersonate!r}, cookies=<{len(self.cookies)}>)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -9,6 +10,7 @@ import stat
 import subprocess
 import sys
 import uuid
+from types import MappingProxyType
 
 import pytest
 
@@ -85,10 +87,16 @@ async def test_new_conversation_sends_the_whole_formatted_prompt(grok):
     assert grok.requests[0].payload["message"] == "System: Be brief.\nUser: Hi\nAssistant:"
 
 
-async def test_no_conversation_event_unless_asked(grok):
-    items = await collect(Grok.create_async_generator("grok-3", HELLO, cookies={"sso": grok.sso}))
+@pytest.mark.parametrize("flag", [{}, {"return_conversation": False}, {"return_conversation": True}])
+async def test_every_answer_ends_with_its_conversation(grok, flag):
+    """Conversations are a declared capability: no keyword asks for them (gpt4free's
+    ``return_conversation`` is accepted and changes nothing)."""
+    items = await collect(Grok.create_async_generator("grok-3", HELLO, cookies={"sso": grok.sso}, **flag))
 
-    assert not [i for i in items if isinstance(i, Conversation)]
+    assert Grok.supports_conversations
+    [conversation] = [i for i in items if isinstance(i, Conversation)]
+    assert items[-1] is conversation and conversation.conversation_id in grok.conversations
+    assert "return_conversation" not in grok.requests[0].payload
 
 
 async def test_each_request_has_its_own_request_id(grok):
@@ -348,11 +356,16 @@ async def test_unreachable_grok_is_a_network_error(monkeypatch, unused_tcp_port)
 
 # -- pieces ------------------------------------------------------------------------------------
 def test_payload_flags():
-    payload = Grok._prepare_payload("grok-3-thinking", "hi")
+    hi = [{"role": "user", "content": "hi"}]
+    payload = Grok.build_payload("grok-3-thinking", hi)
     assert payload["message"] == "hi" and payload["modelName"] == "grok-3" and payload["isReasoning"] is True
-    assert Grok._prepare_payload("grok-2", "hi")["modelName"] == "grok-latest"
+    assert payload["modeId"] == "reasoning"
+    assert Grok.build_payload("grok-2", hi)["modelName"] == "grok-latest"
     assert {"temporary", "enableImageGeneration", "imageGenerationCount", "fileAttachments",
             "imageAttachments", "disableSearch"} <= set(payload)
+    history = [*hi, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "again"}]
+    assert Grok.build_payload("grok-3", history, conversation_id="c-1")["message"] == "again"
+    assert Grok.build_payload("grok-3", history)["message"].startswith("User: hi\n")
 
 
 def test_declared_attributes():
@@ -398,3 +411,93 @@ def test_a_cookie_file_with_sso_counts_as_credentials_for_auto_selection(isolate
     (cookies / "grok.json").write_text(json.dumps([{"domain": ".grok.com", "name": "sso", "value": "v" * 12}]))
     assert Grok.has_credentials()
     assert "g4f login grok" in Grok.credential_hint()
+
+
+# -- grok.com's current models ------------------------------------------------------------------
+#: model -> (modelName, modeId, isReasoning) as grok.com's front end sends them.
+EXPECTED_MODES = {
+    "grok-3": ("grok-3", "fast", False),
+    "grok-3-thinking": ("grok-3", "reasoning", True),
+    "grok-3-reasoning": ("grok-3", "reasoning", True),
+    "grok-3-mini": ("grok-3-mini", "fast", False),
+    "grok-3-mini-reasoning": ("grok-3-mini", "reasoning", True),
+    "grok-3-deepsearch": ("grok-3", "deepsearch", False),
+    "grok-4": ("grok-4", "expert", False),
+    "grok-4-heavy": ("grok-4-heavy", "heavy", False),
+    "grok-4-reasoning": ("grok-4", "reasoning", True),
+    "grok-4-deepsearch": ("grok-4", "deepsearch", False),
+    "grok-latest": ("grok-latest", "auto", False),
+    "grok-2": ("grok-latest", "fast", False),
+    "grok-2-image": ("grok-latest", "fast", False),
+    "grok-3-r1": ("grok-3", "reasoning", True),  # an alias of grok-3-thinking
+}
+
+
+@pytest.mark.parametrize("model", sorted(EXPECTED_MODES))
+async def test_each_model_is_asked_for_with_its_model_name_and_mode(grok, model):
+    answer = await Grok.create_async(model, HELLO, cookies={"sso": grok.sso})
+
+    assert answer == "You said: Hello Grok."  # the replica refuses unknown modelName / modeId values
+    sent = grok.requests[0].payload
+    assert (sent["modelName"], sent["modeId"], sent["isReasoning"]) == EXPECTED_MODES[model]
+    assert answer.provider.model == Grok.get_model(model)
+
+
+def test_the_model_list_is_an_immutable_declaration():
+    assert isinstance(Grok.models, tuple) and set(Grok.models) == set(EXPECTED_MODES) - {"grok-3-r1"}
+    assert isinstance(Grok.model_aliases, MappingProxyType) and isinstance(Grok.modes, MappingProxyType)
+    with pytest.raises(TypeError):
+        Grok.model_aliases["x"] = "y"  # type: ignore[index]
+    assert Grok.get_model("grok-3-r1") == "grok-3-thinking" and Grok.get_model("") == "grok-3"
+
+
+def test_every_grok_model_is_in_the_catalogue_with_grok_as_a_provider():
+    from g4f.models import ModelUtils
+
+    for name in EXPECTED_MODES:
+        row = ModelUtils.get(name)
+        assert row is not None, name
+        assert "Grok" in row.provider_names(), name
+
+
+async def test_deep_search_status_lines_are_reasoning_statuses(grok):
+    items = await collect(Grok.create_async_generator(
+        "grok-4-deepsearch", [{"role": "user", "content": "Research lighthouses"}], cookies={"sso": grok.sso}))
+
+    statuses = [i.status for i in items if isinstance(i, Reasoning) and i.status]
+    assert statuses == ["Deep searching...", "Deep search: Planning the research",
+                        "Deep search: Reading 2 sources", "Deep search completed"]
+    assert text_of(items) == "You said: Research lighthouses."
+    assert grok.requests[0].payload["modeId"] == "deepsearch"
+
+
+@pytest.mark.parametrize("model", ["grok-3", "grok-4-deepsearch"])
+async def test_tool_usage_lines_are_logged_not_shown(grok, caplog, model):
+    caplog.set_level(logging.DEBUG, logger="g4f")
+    messages = [{"role": "user", "content": "Please search the web for lighthouses"}]
+    items = await collect(Grok.create_async_generator(model, messages, cookies={"sso": grok.sso}))
+
+    assert text_of(items) == "You said: Please search the web for lighthouses."
+    shown = " ".join(str(item) for item in items) + "".join(i.token or "" for i in items if isinstance(i, Reasoning))
+    assert "xai:tool_usage_card" not in shown and "example.org" not in shown
+    assert "grok.com used a tool" in caplog.text and "webSearchResults" in caplog.text
+
+
+def test_answer_reader_skips_tool_usage_even_with_a_token():
+    reader = GrokAnswer("https://assets.grok.com", "c-1")
+    line = {"result": {"token": "<xai:tool_usage_card/>", "isThinking": False, "toolUsageCardId": "c"}}
+    assert reader.feed(line) == []
+    assert reader.feed({"result": {"token": "Hi", "isThinking": False}}) == ["Hi"]
+
+
+# -- timeouts: a stall and a whole request ---------------------------------------------------------
+async def test_read_timeout_is_the_stall_and_timeout_the_whole_request(grok):
+    grok.fault, grok.slow_delay = "slow", 0.3  # ~20 lines, 0.3 s apart: no stall, ~6 s in all
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TimeoutError, match="took longer than its 1s timeout"):
+        await Grok.create_async("grok-3", HELLO, cookies={"sso": grok.sso}, timeout=1, read_timeout=5)
+    assert asyncio.get_running_loop().time() - started < 3
+
+    grok.fault, grok.slow_delay = "slow", 1.5
+    with pytest.raises(TimeoutError, match="stalled for 0.5s"):
+        await Grok.create_async("grok-3", HELLO, cookies={"sso": grok.sso}, read_timeout=0.5)

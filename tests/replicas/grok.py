@@ -5,12 +5,17 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
 * ``GET /`` is the app for a logged-in browser, else a login form; ``POST /login`` checks the
   form, sets the ``sso``/``sso-rw`` cookies and redirects to ``/``.
 * ``POST /rest/app-chat/conversations/new`` and ``.../{conversation_id}/responses`` need a valid
-  ``sso`` cookie (403 otherwise) and a UUID ``x-xai-request-id`` header (400 otherwise), and
-  stream NDJSON: the conversation (new ones), the user's message, thinking tokens
-  (``isReasoning``), answer tokens, image progress and final image URLs (messages that ask to
-  "draw"), ``finalMetadata``, the ``modelResponse`` that ends every answer, and a title (new
+  ``sso`` cookie (403 otherwise), a UUID ``x-xai-request-id`` header, and a known ``modelName``
+  and ``modeId`` when given (400 otherwise), and stream NDJSON: the conversation (new ones), the
+  user's message, thinking tokens (``isReasoning``), DeepSearch status lines and grok.com's
+  tool-usage lines (``modeId`` "deepsearch", or a message that asks to "search": a
+  ``toolUsageCardId`` line whose token is the card's markup, then a ``webSearchResults`` line),
+  answer tokens, image progress and final image URLs (messages that ask to "draw"),
+  ``finalMetadata``, the ``modelResponse`` that ends every answer, and a title (new
   conversations). A new conversation nests events under ``result.response``; a continued one
   puts them directly under ``result``, as grok.com does.
+* Every chat request is recorded (``requests``) with the client's peer port: one port for two
+  requests means one reused connection.
 * Conversations are kept, so a continued one answers with what was said before.
 * ``rotate_sso = True`` makes every chat request rotate the ``sso`` cookie (Set-Cookie): the old
   value stops working, as when grok.com refreshes a session.
@@ -18,9 +23,11 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
   closes in the middle of the body), ``"truncated"`` (the body ends cleanly but before the
   ``modelResponse``), ``"reset"`` (TCP reset mid-stream), ``"error_line"`` (an error object in the
   stream), ``"slow"`` (``slow_delay`` seconds between lines), ``"stall"`` (``stall_delay`` seconds of
-  silence mid-stream), ``"reset_at_once"`` (TCP reset before any answer), ``"huge_line"`` (one line of ``huge_size`` bytes), ``"invalid_utf8"`` (a line
-  whose JSON holds bytes that are not UTF-8), ``"wrong_content_type"`` (a 200 HTML page instead of the
-  answer, as a captive portal sends), and error statuses with grok.com's bodies: ``"rate_limit"``
+  silence mid-stream), ``"reset_at_once"`` (TCP reset before any answer, on every request until
+  ``fault`` is cleared: an HTTP client retries a request whose reused connection dies before any
+  answer, and the retry meets the same server), ``"huge_line"`` (one line of ``huge_size``
+  bytes), ``"invalid_utf8"`` (a line whose JSON holds bytes that are not UTF-8),
+  ``"wrong_content_type"`` (a 200 HTML page instead of the answer, as a captive portal sends), and error statuses with grok.com's bodies: ``"rate_limit"``
   (429 with ``Retry-After: retry_after``), ``"unauthorized"`` (401), ``"forbidden"`` (403),
   ``"not_found"`` (404), ``"server_error"`` (500), ``"bad_gateway"`` (502 with Cloudflare's HTML page).
 * ``[replica-fault:<name>]`` in a message plays that fault for that request alone (concurrent tests).
@@ -46,6 +53,9 @@ __all__ = ["FAULT_MARK", "LOGIN_PASSWORD", "LOGIN_USER", "GrokReplica", "Recorde
 LOGIN_USER = "alice@example.com"
 LOGIN_PASSWORD = "correct horse battery staple"
 API = "/rest/app-chat/conversations"
+#: What grok.com's front end sends as ``modelName`` and ``modeId``.
+MODEL_NAMES = frozenset({"grok-3", "grok-3-mini", "grok-4", "grok-4-heavy", "grok-latest"})
+MODE_IDS = frozenset({"fast", "auto", "expert", "heavy", "reasoning", "deepsearch"})
 #: A message holding ``[replica-fault:<name>]`` plays that fault, whatever ``fault`` says.
 FAULT_MARK = re.compile(r"\[replica-fault:(\w+)\]")
 #: A tiny JPEG, served for every generated image.
@@ -84,6 +94,8 @@ class Recorded:
     cookies: dict[str, str]
     payload: dict[str, Any]
     user_agent: str | None
+    #: The client's port: the same port on two requests means one reused connection.
+    peer_port: int | None = None
 
 
 @dataclass
@@ -155,8 +167,10 @@ class GrokReplica:
             payload = await request.json()
         except ValueError:
             pass
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         self.requests.append(Recorded(request.path, request.headers.get("x-xai-request-id"),
-                                      dict(request.cookies), payload, request.headers.get("user-agent")))
+                                      dict(request.cookies), payload, request.headers.get("user-agent"),
+                                      peer[1] if peer else None))
         if request.cookies.get("sso") not in self.valid_sso:
             return payload, web.json_response(
                 {"error": {"code": 16, "message": "Failed to look up session ID. [WKE=unauthenticated:invalid-credentials]",
@@ -169,6 +183,10 @@ class GrokReplica:
         if not isinstance(payload.get("message"), str) or not payload["message"]:
             return payload, web.json_response(
                 {"error": {"code": 3, "message": "message must be a non-empty string", "details": []}}, status=400)
+        for key, known in (("modelName", MODEL_NAMES), ("modeId", MODE_IDS)):
+            if key in payload and payload[key] not in known:
+                return payload, web.json_response(
+                    {"error": {"code": 3, "message": f"invalid {key}: {payload[key]!r}", "details": []}}, status=400)
         return payload, None
 
     async def new_conversation(self, request: web.Request) -> web.StreamResponse:
@@ -213,6 +231,16 @@ class GrokReplica:
             for token in ("Let me think", " about this", " carefully."):
                 events.append(wrap({"token": token, "isThinking": True, "isSoftStop": False,
                                     "responseId": response_id, "messageTag": "header"}))
+        if payload.get("modeId") == "deepsearch":
+            events.append(wrap({"deepSearchStatus": {"phase": "planning", "message": "Planning the research",
+                                                     "completed": False}, "responseId": response_id}))
+        if payload.get("modeId") == "deepsearch" or "search" in message.lower():
+            events += [wrap(line) for line in self._tool_usage(message, response_id)]
+        if payload.get("modeId") == "deepsearch":
+            events.append(wrap({"deepSearchStatus": {"phase": "searching", "message": "Reading 2 sources",
+                                                     "completed": False}, "responseId": response_id}))
+            events.append(wrap({"deepSearchStatus": {"phase": "done", "completed": True},
+                                "responseId": response_id}))
         images: list[str] = []
         if "draw" in message.lower() and payload.get("enableImageGeneration"):
             for index in range(int(payload.get("imageGenerationCount", 1))):
@@ -235,6 +263,24 @@ class GrokReplica:
             events.append({"result": {"title": {"newTitle": " ".join(message.split()[:4]).title()}}})
         self.conversations[conversation_id] += [_Turn("human", message), _Turn("assistant", reply)]
         return events
+
+    @staticmethod
+    def _tool_usage(message: str, response_id: str) -> list[dict[str, Any]]:
+        """grok.com's lines about its own web search: the card (its markup as a thinking token)
+        and the results. Its front end draws them; they are not answer text."""
+        card = "card-" + uuid.uuid4().hex[:8]
+        query = " ".join(message.split()[:6])
+        return [
+            {"token": f"<xai:tool_usage_card><xai:tool_name>web_search</xai:tool_name>"
+                      f"<xai:tool_args>{query}</xai:tool_args></xai:tool_usage_card>",
+             "isThinking": True, "messageTag": "tool_usage_card", "toolUsageCardId": card,
+             "toolUsageCard": {"webSearch": {"args": {"query": query}}}, "responseId": response_id},
+            {"webSearchResults": {"results": [
+                {"url": "https://example.org/lighthouses", "title": "Lighthouses", "preview": "A lighthouse is..."},
+                {"url": "https://example.org/keepers", "title": "Keepers", "preview": "Keepers lived..."},
+            ]}, "toolUsageCardId": card, "isThinking": True, "messageTag": "raw_function_result",
+             "responseId": response_id},
+        ]
 
     def _fault_response(self, fault: str) -> web.Response | None:
         """The answer for an error-status fault, as grok.com (or Cloudflare in front of it) sends it."""
@@ -264,7 +310,9 @@ class GrokReplica:
         if marked:  # a fault for this request alone (concurrent requests, each with its own)
             fault = marked.group(1)
         else:
-            fault, self.fault = self.fault, None
+            fault = self.fault
+            if fault != "reset_at_once":  # that one stays until cleared (see the module docstring)
+                self.fault = None
         failed = self._fault_response(fault) if fault else None
         if failed is not None:
             return failed

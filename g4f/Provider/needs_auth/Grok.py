@@ -1,57 +1,57 @@
 """Grok through grok.com's web app: the user's session cookies instead of an API key.
 
-Credentials, in order: the ``cookies`` argument; the cookie files in the config folder; the
-user's browser (browser_cookie3, for ``.grok.com``); else a browser login (``RequestLogin`` is
-yielded, then Chromium opens grok.com and g4f waits for the ``sso`` cookie). The result is cached
-by :class:`~g4f.providers.base_provider.AsyncAuthedProvider` and reused until grok.com answers
-403, and cookies the server rotates (Set-Cookie) are written back to the cache.
+A declaration on :class:`~g4f.Provider.template.WireAuthedProvider`, which finds the cookies (the
+``cookies`` argument, the cache of an earlier login, the cookie files, the user's browser, else a
+browser login), keeps the ones grok.com rotates, sends each request with a browser's fingerprint
+on the loop's pooled curl_cffi session, and checks that every answer is complete.
 
 Every address is derived from the class attributes ``url``, ``conversation_url`` and
 ``assets_url`` (the web app, its chat API and its image host); pointing them elsewhere (a test
 replica, a mirror) is the only thing that changes where requests go.
 
-The answer streams as NDJSON (DESIGN.md, "Grok web app"). grok.com ends every answer with a
-``modelResponse`` object (the whole message, its generated images); an answer is complete only
-once it has arrived, so a stream that stops before it (cut, reset, closed early) raises
-ResponseError instead of passing for a shorter answer.
+The answer streams as NDJSON (DESIGN.md, "Grok web app"); :class:`GrokAnswer` reads it. grok.com
+ends every answer with a ``modelResponse`` object (the whole message, its generated images); an
+answer is complete only once it has arrived, so a stream that stops before it (cut, reset,
+closed early) raises ResponseError instead of passing for a shorter answer. Each answer ends
+with its :class:`~g4f.providers.response.Conversation`, which ``conversation=`` continues.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from ...errors import BadRequestError, ResponseError
-from ...providers.base_provider import AsyncAuthedProvider, ProviderModelMixin
+from ...errors import ResponseError
 from ...providers.helper import format_prompt, get_last_user_message
-from ...providers.response import (
-    AuthResult,
-    Conversation,
-    ImagePreview,
-    ImageResponse,
-    Reasoning,
-    RequestLogin,
-    ResponseType,
-    TitleGeneration,
-)
-from ...typing import AsyncResult, Cookies, Messages
+from ...providers.response import ImagePreview, ImageResponse, Reasoning, ResponseType, TitleGeneration
+from ...typing import Messages
+from ..template.WireAuthedProvider import WireAuthedProvider
+from ..template.WireProvider import WireAnswer
 
-__all__ = ["Grok", "GrokAnswer"]
+__all__ = ["Grok", "GrokAnswer", "GrokMode"]
 
 logger = logging.getLogger("g4f")
 
-#: Keyword arguments Grok understands besides the ones in its signatures.
-_OWN_ARGUMENTS = frozenset({
-    "stream", "proxy", "timeout", "api_key", "login_timeout", "login_callback", "login_headless", "browser_path",
-})
+#: Keys of a line that reports grok.com's own tool use (web search and the like): not answer text.
+_TOOL_USAGE = ("toolUsageCardId", "toolUsageCard", "webSearchResults", "xSearchResults", "toolUsage")
 
 
-class GrokAnswer:
+@dataclass(frozen=True)
+class GrokMode:
+    """How grok.com is asked for one model: ``modelName``, ``modeId`` and ``isReasoning``."""
+
+    model_name: str
+    mode_id: str
+    reasoning: bool = False
+
+
+class GrokAnswer(WireAnswer):
     """Reads grok.com's NDJSON objects one by one and turns them into g4f events (no I/O).
 
     ``feed(obj)`` returns the events of one line; ``complete`` becomes true when the final
@@ -60,11 +60,10 @@ class GrokAnswer:
     """
 
     def __init__(self, assets_url: str, conversation_id: str | None = None, provider: str = "Grok") -> None:
+        super().__init__(provider, "", conversation_id)
         self.assets_url = assets_url.rstrip("/")
-        self.conversation_id = conversation_id
-        self.complete = False
-        self._provider = provider
         self._thinking_since: float | None = None
+        self._searching = False
 
     def _asset(self, path: str) -> str:
         return path if "://" in path else f"{self.assets_url}/{path.lstrip('/')}"
@@ -76,17 +75,33 @@ class GrokAnswer:
         self._thinking_since = None
         return [Reasoning(status=f"Thought for {seconds:.1f}s")]
 
+    def _deep_search(self, status: Any) -> list[Any]:
+        """A DeepSearch progress line as a status line of the thinking."""
+        if not isinstance(status, dict):
+            return [Reasoning(status=f"Deep search: {status}")] if status else []
+        if status.get("completed"):
+            self._searching = False
+            return [Reasoning(status="Deep search completed")]
+        events: list[Any] = []
+        if not self._searching:
+            self._searching = True
+            events.append(Reasoning(status="Deep searching..."))
+        detail = status.get("message") or status.get("phase")
+        if detail:
+            events.append(Reasoning(status=f"Deep search: {detail}"))
+        return events
+
     def feed(self, data: Any) -> list[Any]:
         if not isinstance(data, dict):
             raise ResponseError(f"grok.com sent a line that is not an object: {str(data)[:80]!r}",
-                                provider=self._provider)
+                                provider=self.provider)
         if "error" in data:
             error = data["error"]
             message = error.get("message", error) if isinstance(error, dict) else error
-            raise ResponseError(f"grok.com reported an error in the answer: {message}", provider=self._provider)
+            raise ResponseError(f"grok.com reported an error in the answer: {message}", provider=self.provider)
         result = data.get("result")
         if not isinstance(result, dict):
-            logger.debug("%s: skipping a line without a result: %s", self._provider, list(data))
+            logger.debug("%s: skipping a line without a result: %s", self.provider, list(data))
             return []
         events: list[Any] = []
         conversation = result.get("conversation")
@@ -95,6 +110,13 @@ class GrokAnswer:
         # A new conversation nests the answer under "response"; a continued one may not.
         nested = result.get("response")
         response: dict[str, Any] = nested if isinstance(nested, dict) else result
+        if any(key in response for key in _TOOL_USAGE) or response.get("messageTag") == "tool_usage_card":
+            # grok.com's own tool use (a search and its results): shown in its UI, not answer text.
+            logger.debug("%s: grok.com used a tool: %s", self.provider,
+                         sorted(key for key in response if key in _TOOL_USAGE))
+            return events
+        if "deepSearchStatus" in response:
+            events += self._deep_search(response["deepSearchStatus"])
         image = response.get("streamingImageGenerationResponse")
         if isinstance(image, dict) and image.get("imageUrl"):
             events.append(ImagePreview(self._asset(image["imageUrl"]), "", {"progress": image.get("progress")}))
@@ -121,91 +143,59 @@ class GrokAnswer:
         return events
 
 
-class Grok(AsyncAuthedProvider, ProviderModelMixin):
+class Grok(WireAuthedProvider):
     label = "Grok AI"
     url = "https://grok.com"
     login_url = "https://grok.com"
     cookie_domain = ".grok.com"
-    assets_url = "https://assets.grok.com"
-    conversation_url = "https://grok.com/rest/app-chat/conversations"
+    auth_cookie = "sso"
+    assets_url: ClassVar[str] = "https://assets.grok.com"
+    conversation_url: ClassVar[str] = "https://grok.com/rest/app-chat/conversations"
+    endpoint = "/new"
+    continue_endpoint = "/{conversation_id}/responses"
+    decoder = "ndjson"
+    final_event = "final modelResponse"
+    #: grok.com's conversation ids (UUIDs): letters, digits and "-".
+    id_pattern = re.compile(r"[A-Za-z0-9-]{1,64}")
+    supports_conversations = True
     needs_auth = True
     working = True
 
     default_model = "grok-3"
-    models: ClassVar[list[str]] = ["grok-3", "grok-3-thinking", "grok-2"]
-    model_aliases: ClassVar[dict[str, str]] = {"grok-3-r1": "grok-3-thinking"}
-    #: The ``modelName`` grok.com expects for each model; others are sent as "grok-3".
-    upstream_models: ClassVar[dict[str, str]] = {"grok-2": "grok-latest"}
-    #: Models that think before they answer (``isReasoning``).
-    reasoning_models: ClassVar[frozenset[str]] = frozenset({"grok-3-thinking"})
-    #: The cookie that proves a login.
-    auth_cookie: ClassVar[str] = "sso"
-    impersonate: ClassVar[str] = "chrome"
-    #: Seconds a stream may stall (or the headers take) before TimeoutError; ``timeout=`` overrides.
-    read_timeout: ClassVar[float] = 120.0
+    #: Each model and how grok.com is asked for it.
+    modes: ClassVar[Mapping[str, GrokMode]] = MappingProxyType({
+        "grok-3": GrokMode("grok-3", "fast"),
+        "grok-3-thinking": GrokMode("grok-3", "reasoning", reasoning=True),
+        "grok-3-reasoning": GrokMode("grok-3", "reasoning", reasoning=True),
+        "grok-3-mini": GrokMode("grok-3-mini", "fast"),
+        "grok-3-mini-reasoning": GrokMode("grok-3-mini", "reasoning", reasoning=True),
+        "grok-3-deepsearch": GrokMode("grok-3", "deepsearch"),
+        "grok-4": GrokMode("grok-4", "expert"),
+        "grok-4-heavy": GrokMode("grok-4-heavy", "heavy"),
+        "grok-4-reasoning": GrokMode("grok-4", "reasoning", reasoning=True),
+        "grok-4-deepsearch": GrokMode("grok-4", "deepsearch"),
+        "grok-latest": GrokMode("grok-latest", "auto"),
+        "grok-2": GrokMode("grok-latest", "fast"),
+        "grok-2-image": GrokMode("grok-latest", "fast"),
+    })
+    models = tuple(modes)
+    model_aliases = MappingProxyType({"grok-3-r1": "grok-3-thinking"})
 
     @classmethod
-    def credential_hint(cls) -> str:
-        return f"run `g4f login grok`, or pass cookies= with the {cls.auth_cookie!r} cookie of grok.com"
+    def get_api_base(cls, base_url: str | None = None) -> str:
+        """grok.com's chat API lives at ``conversation_url``."""
+        return (base_url or cls.conversation_url).rstrip("/")
 
     @classmethod
-    def has_credentials(cls, **kwargs: Any) -> bool:
-        """An auth cache, cookies given, or an ``sso`` cookie in the cookie files (no browser is read)."""
-        if super().has_credentials(**kwargs):
-            return True
-        from ...cookies import read_cookie_files
-
-        return bool(read_cookie_files(cls.cookie_domain).get(cls.auth_cookie))
-
-    @classmethod
-    def _stored_cookies(cls) -> Cookies:
-        """The cookie files' cookies for grok.com, else the user's browser's (blocking I/O)."""
-        from ...cookies import load_cookies_from_browsers, read_cookie_files
-
-        cookies = read_cookie_files(cls.cookie_domain)
-        if cookies.get(cls.auth_cookie):
-            return cookies
-        return load_cookies_from_browsers(cls.cookie_domain, raise_requirements_error=False)
-
-    @classmethod
-    def _auth_result(cls, cookies: Mapping[str, str], user_agent: str | None = None) -> AuthResult:
-        from ...requests.curl import user_agent_for
-
-        user_agent = user_agent or user_agent_for(cls.impersonate)
-        headers = {"user-agent": user_agent} if user_agent else {}
-        return AuthResult(cookies=cookies, headers=headers, impersonate=cls.impersonate)
-
-    @classmethod
-    async def on_auth_async(
-        cls, cookies: Cookies | None = None, proxy: str | None = None, **kwargs: Any
-    ) -> AsyncIterator[Any]:
-        if not cookies:
-            cookies = await asyncio.to_thread(cls._stored_cookies)
-        if cookies and cookies.get(cls.auth_cookie):
-            yield cls._auth_result(cookies)
-            return
-        yield RequestLogin(cls.get_label(), os.environ.get("G4F_LOGIN_URL", ""))
-        from ...auth.nodriver import browser_login
-
-        login = await browser_login(
-            cls.url,
-            cls.auth_cookie,
-            label=cls.get_label(),
-            timeout=kwargs.get("login_timeout"),
-            headless=kwargs.get("login_headless"),
-            browser_path=kwargs.get("browser_path"),
-            proxy=proxy,
-            callback=kwargs.get("login_callback"),
-        )
-        yield cls._auth_result(login.cookies, login.user_agent)
-
-    @classmethod
-    def _prepare_payload(cls, model: str, message: str) -> dict[str, Any]:
-        """The body of a request to grok.com for ``message``."""
+    def build_payload(cls, model: str, messages: Messages, conversation_id: str | None = None,
+                      **params: Any) -> dict[str, Any]:
+        """The whole prompt for a new conversation, the last user message when continuing one."""
+        mode = cls.modes[model]
         return {
             "temporary": False,
-            "modelName": cls.upstream_models.get(model, "grok-3"),
-            "message": message,
+            "modelName": mode.model_name,
+            "modeId": mode.mode_id,
+            "message": format_prompt(messages) if conversation_id is None else get_last_user_message(messages),
             "fileAttachments": [],
             "imageAttachments": [],
             "disableSearch": False,
@@ -218,84 +208,16 @@ class Grok(AsyncAuthedProvider, ProviderModelMixin):
             "toolOverrides": {},
             "enableSideBySide": True,
             "sendFinalMetadata": True,
-            "isReasoning": model in cls.reasoning_models,
+            "isReasoning": mode.reasoning,
             "webpageUrls": [],
             "disableTextFollowUps": True,
         }
 
-    @staticmethod
-    def _conversation_id(conversation: Any) -> str | None:
-        if conversation is None:
-            return None
-        if isinstance(conversation, Mapping):
-            value = conversation.get("conversation_id")
-        else:
-            value = getattr(conversation, "conversation_id", None)
-        if not value:
-            raise BadRequestError("conversation= has no conversation_id to continue", provider="Grok")
-        return str(value)
+    @classmethod
+    def request_headers(cls) -> dict[str, str]:
+        return {"accept": "*/*", "origin": cls.url or "", "referer": f"{cls.url}/",
+                "x-xai-request-id": str(uuid.uuid4())}
 
     @classmethod
-    async def create_authed(
-        cls,
-        model: str,
-        messages: Messages,
-        auth_result: AuthResult,
-        cookies: Cookies | None = None,
-        return_conversation: bool = False,
-        conversation: Any = None,
-        **kwargs: Any,
-    ) -> AsyncResult:
-        from ...requests.curl import StreamSession
-        from ...requests.status import raise_for_status
-        from ...requests.streams import ndjson_stream
-
-        unknown = sorted(set(kwargs) - _OWN_ARGUMENTS)
-        if unknown:
-            logger.debug("%s: grok.com takes no %s; not sent", cls.get_name(), ", ".join(unknown))
-        model = cls.get_model(model)
-        conversation_id = cls._conversation_id(conversation)
-        if conversation_id is None:
-            url = f"{cls.conversation_url}/new"
-            message = format_prompt(messages)
-        else:
-            url = f"{cls.conversation_url}/{conversation_id}/responses"
-            message = get_last_user_message(messages)
-        answer = GrokAnswer(cls.assets_url, conversation_id, provider=cls.get_name())
-        headers = {
-            "accept": "*/*",
-            "content-type": "application/json",
-            "origin": cls.url,
-            "referer": f"{cls.url}/",
-            "x-xai-request-id": str(uuid.uuid4()),
-        }
-        session = StreamSession(
-            impersonate=auth_result.extra.get("impersonate", cls.impersonate),
-            headers=auth_result.headers,
-            cookies=auth_result.cookies,
-            proxy=kwargs.get("proxy"),
-            timeout=kwargs.get("timeout") or cls.read_timeout,
-            provider=cls.get_name(),
-        )
-        payload = cls._prepare_payload(model, message)
-        async with session, session.post(url, json=payload, headers=headers) as response:
-            auth_result.update_cookies(response.cookies)
-            if auth_result.dirty:
-                # Saved now, not after the answer: once grok.com has rotated a cookie the old one
-                # may be dead, and an answer that fails midway must not lose the new one.
-                cls.auth_cache().save(auth_result)
-            await raise_for_status(response, cls.get_name(), model)
-            content_type = response.headers.get("content-type", "")
-            if content_type.startswith("text/html"):  # a login or captive-portal page, not the answer
-                raise ResponseError(f"grok.com answered with a web page ({content_type}) instead of the answer",
-                                    provider=cls.get_name())
-            async for data in ndjson_stream(response, cls.get_name()):
-                for event in answer.feed(data):
-                    yield event
-        if not answer.complete:
-            raise ResponseError("grok.com's answer ended before its final modelResponse: it is incomplete",
-                                provider=cls.get_name())
-        if return_conversation:
-            if not answer.conversation_id:
-                raise ResponseError("grok.com did not say which conversation it started", provider=cls.get_name())
-            yield Conversation(answer.conversation_id)
+    def new_answer(cls, model: str, conversation_id: str | None = None) -> GrokAnswer:
+        return GrokAnswer(cls.assets_url, conversation_id, provider=cls.get_name())
