@@ -2,8 +2,8 @@
 
 The layers, lowest first (DESIGN.md): data without I/O libraries (errors, secrets, typing,
 version, config, models) → ``requests`` (HTTP) → ``auth`` → ``providers`` (the framework) →
-``Provider`` (the implementations) → ``client`` → ``api`` → ``cli``; ``g4f/__init__`` is the
-facade on top. ``g4f.testing`` (the test kit) stands beside ``client``: it may use everything up
+``shared`` (state shared between workers) → ``Provider`` (the implementations) → ``client`` →
+``api`` → ``cli``; ``g4f/__init__`` is the facade on top. ``g4f.testing`` (the test kit) stands beside ``client``: it may use everything up
 to ``Provider``, and nothing outside it may import it.
 
 Checked twice, because each check sees what the other cannot:
@@ -39,12 +39,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("requests", ("g4f.requests",)),
     ("auth", ("g4f.auth", "g4f.cookies")),
     ("providers", ("g4f.providers",)),
+    ("shared", ("g4f.shared",)),  # state shared between workers (Redis): health, limits, credentials
     ("Provider", ("g4f.Provider",)),
     ("testing", ("g4f.testing",)),
     ("client", ("g4f.client",)),
-    ("api", ("g4f.api",)),
+    ("api", ("g4f.api", "g4f.gui")),
     ("cli", ("g4f.cli",)),
-    ("facade", ("g4f",)),
+    ("facade", ("g4f",)),  # g4f/__init__ only
 )
 LAYER_NAMES = [name for name, _ in LAYERS]
 
@@ -59,15 +60,13 @@ NOT_IMPORTABLE_ALONE = frozenset({"g4f.cli.__main__"})
 
 
 def layer_of(module: str) -> int:
-    """The index in LAYERS of ``module``'s layer (the longest matching prefix decides)."""
-    best: tuple[int, int] | None = None
-    for index, (_, members) in enumerate(LAYERS):
-        for member in members:
-            if (module == member or module.startswith(member + ".")) and (best is None or len(member) > best[0]):
-                best = (len(member), index)
-    if best is None:
-        raise AssertionError(f"{module} belongs to no layer: add it to LAYERS in {Path(__file__).name}")
-    return best[1]
+    """The index in LAYERS of ``module``'s layer (the facade is ``g4f/__init__`` alone)."""
+    if module == "g4f":
+        return LAYER_NAMES.index("facade")
+    for index, (_, members) in enumerate(LAYERS[:-1]):
+        if any(module == member or module.startswith(member + ".") for member in members):
+            return index
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS in {Path(__file__).name}")
 
 
 def may_import(importer: str, imported: str) -> bool:

@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-# Framework classes that gpt4free users import from here.
-_FRAMEWORK = {
+from .._lazy import load_lazy
+
+_WHERE = {
+    # Framework classes that gpt4free users import from here.
     "AnyProvider": "g4f.providers.any_provider",
     "IterListProvider": "g4f.providers.retry_provider",
     "RetryProvider": "g4f.providers.retry_provider",
@@ -19,31 +20,31 @@ _FRAMEWORK = {
     "AsyncGeneratorProvider": "g4f.providers.base_provider",
     "AsyncAuthedProvider": "g4f.providers.base_provider",
     "ProviderModelMixin": "g4f.providers.base_provider",
-    "OpenaiTemplate": "g4f.Provider.template.OpenaiTemplate",
+    "OpenaiTemplate": ".template.OpenaiTemplate",
+    # The packages that hold the providers.
+    "needs_auth": ".needs_auth",
+    "local": ".local",
+    "template": ".template",
 }
-_SUBPACKAGES = ("needs_auth", "local", "template")
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _FRAMEWORK:
-        value = getattr(importlib.import_module(_FRAMEWORK[name]), name)
-    else:
-        from ..errors import ProviderNotFoundError
-        from ..providers.registry import registry
+    if name in _WHERE:
+        return load_lazy(__name__, _WHERE, name)
+    # Any other name is a provider: built in, from a plugin, or registered at run time.
+    from ..errors import ProviderNotFoundError
+    from ..providers.registry import registry
 
-        try:
-            value = registry.get(name)
-        except ProviderNotFoundError:
-            raise AttributeError(f"module 'g4f.Provider' has no attribute {name!r}") from None
-        if registry.origin(name) == "registered":
-            return value  # not cached: a provider registered at run time may be replaced or removed
-    globals()[name] = value
+    try:
+        value = registry.get(name)
+    except ProviderNotFoundError:
+        raise AttributeError(f"module 'g4f.Provider' has no attribute {name!r}") from None
+    if registry.origin(name) != "registered":  # one registered at run time may be replaced or removed
+        globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     from ..providers.registry import registry
 
-    return sorted({*globals(), *_FRAMEWORK, *_SUBPACKAGES, *registry.names()})
+    return sorted({*globals(), *_WHERE, *registry.names()})

@@ -1,18 +1,20 @@
 """Lazy provider packages: ``from g4f.Provider.needs_auth import Groq`` imports Groq's module alone.
 
-A provider lives in a module named like its class (``needs_auth/Groq.py`` defines ``Groq``). The
-import system binds a package's submodule as an attribute of the package, which would make
-``needs_auth.Groq`` the module rather than the class; these packages bind the class instead.
+A provider lives in a module named like its class (``needs_auth/Groq.py`` defines ``Groq``), and
+the package's names are its submodules (:class:`g4f._lazy.Submodules`), loaded by g4f's one lazy
+loader. One thing a module ``__getattr__`` cannot do is kept here: the import system binds a
+package's submodule as an attribute of the package when it is imported (``import
+g4f.Provider.needs_auth.Groq``, or the registry loading it), which would make ``needs_auth.Groq``
+the module rather than the class; these packages bind the class instead.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
 import sys
 import types
 from typing import Any
+
+from .._lazy import Submodules, load_lazy
 
 __all__ = ["make_lazy_package"]
 
@@ -28,19 +30,10 @@ class _ProviderPackage(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        full = f"{self.__name__}.{name}"
-        if importlib.util.find_spec(full) is None:
-            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-        module = importlib.import_module(full)
-        value = getattr(module, name, module)
-        super().__setattr__(name, value)
-        return value
+        return load_lazy(self.__name__, Submodules(self.__name__), name)
 
     def __dir__(self) -> list[str]:
-        names = set(super().__dir__())
-        for path in getattr(self, "__path__", []):
-            names.update(f[:-3] for f in os.listdir(path) if f.endswith(".py") and not f.startswith("_"))
-        return sorted(names)
+        return sorted({*super().__dir__(), *Submodules(self.__name__)})
 
 
 def make_lazy_package(name: str) -> None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
 
 __all__ = ["AuthCache", "AuthResult"]
 
-_WHERE = {"AuthCache": "cache", "AuthResult": "result"}
+_WHERE = {"AuthCache": ".cache", "AuthResult": ".result"}
 
 
 def __getattr__(name: str) -> Any:

@@ -35,22 +35,22 @@ __all__ = [
 ]
 
 _WHERE = {
-    "aclose": "closing",
-    "StreamSession": "curl",
-    "StreamResponse": "curl",
-    "get_session": "aiohttp_session",
-    "close_sessions": "aiohttp_session",
-    "make_timeout": "aiohttp_session",
-    "sse_stream": "streams",
-    "ndjson_stream": "streams",
-    "iter_bytes": "body",
-    "raise_for_status": "status",
-    "error_for_status": "status",
-    "parse_retry_after": "status",
-    "map_transport_errors": "transport",
-    "map_stream_errors": "transport",
-    "SSEDecoder": "decoders",
-    "NDJSONDecoder": "decoders",
+    "aclose": ".closing",
+    "StreamSession": ".curl",
+    "StreamResponse": ".curl",
+    "get_session": ".aiohttp_session",
+    "close_sessions": ".aiohttp_session",
+    "make_timeout": ".aiohttp_session",
+    "sse_stream": ".streams",
+    "ndjson_stream": ".streams",
+    "iter_bytes": ".body",
+    "raise_for_status": ".status",
+    "error_for_status": ".status",
+    "parse_retry_after": ".status",
+    "map_transport_errors": ".transport",
+    "map_stream_errors": ".transport",
+    "SSEDecoder": ".decoders",
+    "NDJSONDecoder": ".decoders",
 }
 
 

@@ -32,19 +32,19 @@ __all__ = [
 ]
 
 _WHERE = {
-    "LocalServer": "server",
-    "ContractError": "contract",
-    "ContractReport": "contract",
-    "ErrorCase": "contract",
-    "check_provider": "contract",
-    "openai_error_cases": "contract",
-    "GROQ": "openai_replica",
-    "OPENAI": "openai_replica",
-    "Fault": "openai_replica",
-    "Flavour": "openai_replica",
-    "OpenAIReplica": "openai_replica",
-    "RecordedRequest": "openai_replica",
-    "Reply": "openai_replica",
+    "LocalServer": ".server",
+    "ContractError": ".contract",
+    "ContractReport": ".contract",
+    "ErrorCase": ".contract",
+    "check_provider": ".contract",
+    "openai_error_cases": ".contract",
+    "GROQ": ".openai_replica",
+    "OPENAI": ".openai_replica",
+    "Fault": ".openai_replica",
+    "Flavour": ".openai_replica",
+    "OpenAIReplica": ".openai_replica",
+    "RecordedRequest": ".openai_replica",
+    "Reply": ".openai_replica",
 }
 
 
