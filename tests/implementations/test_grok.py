@@ -501,3 +501,48 @@ async def test_read_timeout_is_the_stall_and_timeout_the_whole_request(grok):
     grok.fault, grok.slow_delay = "slow", 1.5
     with pytest.raises(TimeoutError, match="stalled for 0.5s"):
         await Grok.create_async("grok-3", HELLO, cookies={"sso": grok.sso}, read_timeout=0.5)
+
+
+# -- one pooled session ----------------------------------------------------------------------------
+async def test_requests_on_one_loop_reuse_one_connection_until_aclose(grok):
+    from g4f.requests import curl
+
+    first = await Grok.create_async("grok-3", HELLO, cookies={"sso": grok.sso})
+    second = await Grok.create_async("grok-3", [{"role": "user", "content": "again"}], cookies={"sso": grok.sso},
+                                     conversation=first.conversation)
+    assert second.startswith("You said: again.")
+    assert len({r.peer_port for r in grok.requests}) == 1 and None not in {r.peer_port for r in grok.requests}
+
+    await g4f.aclose()  # closes the loop's pooled sessions: the next request connects anew
+    assert asyncio.get_running_loop() not in curl._pools
+    await Grok.create_async("grok-3", HELLO, cookies={"sso": grok.sso})
+    assert grok.requests[2].peer_port != grok.requests[0].peer_port
+
+
+def test_loop_shutdown_closes_the_pool_without_resource_warning():
+    script = (
+        "import asyncio, gc\n"
+        "from g4f.testing.server import LocalServer\n"
+        "from g4f.requests import curl\n"
+        "from g4f.Provider.needs_auth.Grok import Grok\n"
+        "from tests.replicas.grok import API, GrokReplica\n"
+        "async def main():\n"
+        "    replica = GrokReplica()\n"
+        "    async with LocalServer(replica.app()) as server:\n"
+        "        Grok.url, Grok.conversation_url = server.url, server.url + API\n"
+        "        for _ in range(2):\n"
+        "            await Grok.create_async('grok-3', [{'role': 'user', 'content': 'hi'}], cookies={'sso': replica.sso})\n"
+        "        assert len({r.peer_port for r in replica.requests}) == 1\n"
+        "        return list(curl._pools[asyncio.get_running_loop()].sessions.values())\n"
+        "sessions = asyncio.run(main())\n"
+        "assert sessions and all(s._closed for s in sessions) and not curl._pools\n"
+        "del sessions\n"
+        "gc.collect()\n"
+        "print('ok')\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-W", "error", "-c", script], cwd=root, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    for sign in ("Unclosed", "ResourceWarning", "Exception ignored", "Task was destroyed"):
+        assert sign not in done.stderr, done.stderr

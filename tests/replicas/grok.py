@@ -15,7 +15,7 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
   conversations). A new conversation nests events under ``result.response``; a continued one
   puts them directly under ``result``, as grok.com does.
 * Every chat request is recorded (``requests``) with the client's peer port: one port for two
-  requests means one reused connection.
+  requests means one reused connection; ``paths`` holds the path of every request of any kind.
 * Conversations are kept, so a continued one answers with what was said before.
 * ``rotate_sso = True`` makes every chat request rotate the ``sso`` cookie (Set-Cookie): the old
   value stops working, as when grok.com refreshes a session.
@@ -121,6 +121,8 @@ class GrokReplica:
     huge_size: int = 10_500_000
     retry_after: float = 2.0
     disconnects: list[str] = field(default_factory=list)
+    #: The path and query of every request the replica received (chat API or not).
+    paths: list[str] = field(default_factory=list)
 
     @property
     def sso(self) -> str:
@@ -133,13 +135,19 @@ class GrokReplica:
         return value
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._record_path])
         app.router.add_get("/", self.home)
         app.router.add_post("/login", self.login)
         app.router.add_post(f"{API}/new", self.new_conversation)
         app.router.add_post(API + "/{conversation_id}/responses", self.continue_conversation)
         app.router.add_get("/assets/{path:.*}", self.asset)
         return app
+
+    @web.middleware
+    async def _record_path(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.paths.append(request.path_qs)  # every request, whichever route (or none) it reaches
+        response: web.StreamResponse = await handler(request)
+        return response
 
     # -- pages --------------------------------------------------------------------------------
     async def home(self, request: web.Request) -> web.Response:
