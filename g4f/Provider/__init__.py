@@ -21,6 +21,8 @@ _WHERE = {
     "AsyncAuthedProvider": "g4f.providers.base_provider",
     "ProviderModelMixin": "g4f.providers.base_provider",
     "OpenaiTemplate": ".template.OpenaiTemplate",
+    "WireProvider": ".template.WireProvider",
+    "WireAuthedProvider": ".template.WireAuthedProvider",
     # The packages that hold the providers.
     "needs_auth": ".needs_auth",
     "local": ".local",

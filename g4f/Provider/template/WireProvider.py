@@ -54,30 +54,11 @@ from ...errors import BadRequestError, MissingAuthError, ResponseError
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ...providers.response import Conversation, ProviderInfo
 from ...typing import AsyncResult, Messages
+from .WireAnswer import WireAnswer
 
-__all__ = ["WireAnswer", "WireProvider", "WireRequest"]
+__all__ = ["WireAnswer", "WireProvider", "WireRequest"]  # WireAnswer is re-exported from its module
 
 logger = logging.getLogger("g4f")
-
-
-class WireAnswer:
-    """Turns an upstream's decoded events into g4f's, one at a time, without I/O.
-
-    ``feed(data)`` takes one decoded event (a JSON value: an NDJSON line, an SSE ``data:``) and
-    returns the text deltas (``str``) and events it stands for. Set ``complete`` when the event
-    that ends an answer arrives, and ``conversation_id`` when the upstream names the conversation.
-    Raise ``ResponseError`` for an event that reports a failure.
-    """
-
-    def __init__(self, provider: str = "", model: str = "", conversation_id: str | None = None) -> None:
-        self.provider = provider
-        self.model = model
-        self.conversation_id = conversation_id
-        #: True once the answer's final event has arrived.
-        self.complete = False
-
-    def feed(self, data: Any) -> list[Any]:
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from g4f.Provider.template import OpenaiTemplate
 
 __all__ = ["AcmeCloud"]
@@ -17,5 +19,5 @@ class AcmeCloud(OpenaiTemplate):
     working = True
     needs_auth = True
     default_model = "acme-chat"
-    fallback_models = ["acme-chat", "acme-chat-mini"]
-    model_aliases = {"acme": "acme-chat", "acme-mini": "acme-chat-mini"}
+    fallback_models = ("acme-chat", "acme-chat-mini")
+    model_aliases = MappingProxyType({"acme": "acme-chat", "acme-mini": "acme-chat-mini"})
