@@ -11,6 +11,7 @@ from ..secrets import register_secrets
 from .gui import add_gui, public_gui
 from .middleware.auth import auth_middleware
 from .middleware.errors import errors_middleware
+from .middleware.ratelimit import install_rate_limits
 from .routes import routes
 from .settings import DEFAULT_MAX_BODY_SIZE, ServerSettings
 
@@ -48,4 +49,10 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> web.Ap
     if settings.gui:
         add_gui(app)  # the web chat at /
     app.on_cleanup.append(_close_sessions)
+    install_rate_limits(app, settings)  # --rate-limit / --token-limit, per API key
+    if settings.redis_url:  # --redis: each worker shares its state from startup to cleanup
+        from ..shared.state import cleanup_context
+
+        app.cleanup_ctx.append(cleanup_context(settings.redis_url, timeout=settings.redis_timeout,
+                                               secret_key=settings.secret_key))
     return app

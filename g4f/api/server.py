@@ -1,21 +1,24 @@
 """Run the API server until Ctrl+C or SIGTERM, then shut down gracefully.
 
-On a signal the server stops accepting connections, gives running requests ``shutdown_timeout``
-seconds to finish, runs the application's cleanup (which closes g4f's HTTP sessions) and
+:func:`serve` checks the settings, binds the port once and serves it, in this process or, with
+``workers > 1``, in that many worker processes (:mod:`g4f.api.workers`). On a signal the server
+stops accepting connections, gives running requests ``shutdown_timeout`` seconds to finish, runs
+the application's cleanup (which closes g4f's HTTP sessions and the Redis connection) and
 returns.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
-from typing import Any
 
-from aiohttp import web
-
-from .app import create_app
 from .settings import DEFAULT_HOST, DEFAULT_MAX_BODY_SIZE, DEFAULT_PORT, ServerSettings
+from .workers import Supervisor, bind, run_worker
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "run_api", "serve"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "check_settings", "run_api", "serve"]
+
+logger = logging.getLogger("g4f")
 
 
 def run_api(
@@ -25,25 +28,62 @@ def run_api(
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     shutdown_timeout: float = 10.0,
     access_log: bool = False,
+    gui: bool = True,
 ) -> None:
-    """Serve the OpenAI-compatible API on ``host:port`` (blocking)."""
+    """Serve the OpenAI-compatible API on ``host:port`` (blocking); ``gui``: and the web chat at ``/``."""
     settings = ServerSettings(host=host, port=port, max_body_size=max_body_size,
-                              shutdown_timeout=shutdown_timeout, access_log=access_log)
+                              shutdown_timeout=shutdown_timeout, access_log=access_log, gui=gui)
     serve(settings.with_options(api_key=api_key))
 
 
+def check_settings(settings: ServerSettings) -> None:
+    """Refuse what cannot work before anything starts, each in one line (a G4FError).
+
+    With ``redis_url`` the ``redis`` package is imported here (once, in the parent: its workers
+    inherit it), and with a secret key ``cryptography`` too; without ``redis_url`` neither is.
+    """
+    from ..errors import G4FError
+
+    if settings.workers < 1:
+        raise G4FError(f"--workers must be at least 1, not {settings.workers}")
+    if settings.workers > 1 and not hasattr(os, "fork"):
+        raise G4FError("--workers needs fork (Linux, macOS); on this system run one g4f api per port instead")
+    if settings.shutdown_timeout < 0:
+        raise G4FError("--shutdown-timeout must not be negative")
+    if settings.redis_url:
+        from ..shared.crypto import Sealer
+        from ..shared.redis_link import check_url, require_redis
+
+        check_url(settings.redis_url)
+        require_redis()
+        if settings.secret_key:
+            Sealer(settings.secret_key)  # checks the key's length and that cryptography is installed
+    elif settings.workers > 1 and (settings.rate_limit or settings.token_limit):
+        logger.warning("g4f api: without --redis each of the %d workers counts its own rate limits (up to %d "
+                       "times the limit in all); add --redis URL to share them", settings.workers,
+                       settings.workers)
+
+
+def _announce(settings: ServerSettings, port: int) -> None:
+    host = settings.host
+    shown = f"[{host}]" if ":" in host else host
+    auth = "; requests need 'Authorization: Bearer <key>'" if settings.api_keys else ""
+    workers = f"; {settings.workers} workers" if settings.workers > 1 else ""
+    if settings.gui:
+        print(f"g4f web chat on http://{shown}:{port}/ (open it in a browser)", file=sys.stderr, flush=True)
+    print(f"g4f API on http://{shown}:{port}/v1{auth}{workers} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+
+
 def serve(settings: ServerSettings) -> None:
-    """Serve the API as ``settings`` say (blocking)."""
-    app = create_app(settings)
-    host, port = settings.host, settings.port
-
-    def announce(_: Any) -> None:
-        shown = f"[{host}]" if ":" in host else host
-        auth = "; requests need 'Authorization: Bearer <key>'" if settings.api_keys else ""
-        print(f"g4f API on http://{shown}:{port}/v1{auth} (Ctrl+C to stop)", file=sys.stderr, flush=True)
-
-    kwargs: dict[str, Any] = {} if settings.access_log else {"access_log": None}
-    # handler_cancellation: a client that goes away cancels its request at once, which closes the
-    # upstream stream instead of letting it run to its end (or its read timeout) for nobody.
-    web.run_app(app, host=host, port=port, print=announce, shutdown_timeout=settings.shutdown_timeout,
-                handle_signals=True, handler_cancellation=True, **kwargs)
+    """Serve the API as ``settings`` say (blocking); raises OSError when the port cannot be bound."""
+    check_settings(settings)
+    sockets = bind(settings.host, settings.port)
+    try:
+        _announce(settings, sockets[0].getsockname()[1])
+        if settings.workers > 1:
+            Supervisor(settings, sockets).run()
+        else:
+            run_worker(settings, sockets)
+    finally:
+        for sock in sockets:
+            sock.close()

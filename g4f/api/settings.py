@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..shared.limits import RateLimit
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_SIZE", "DEFAULT_PORT", "ServerSettings"]
 
@@ -20,8 +23,13 @@ DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
 
 
 def _env_keys() -> tuple[str, ...]:
-    key = os.environ.get("G4F_API_KEY") or None
-    return (key,) if key else ()
+    """``$G4F_API_KEY`` and the comma-separated ``$G4F_API_KEYS``, each once."""
+    keys = [os.environ.get("G4F_API_KEY", ""), *os.environ.get("G4F_API_KEYS", "").split(",")]
+    return tuple(dict.fromkeys(key.strip() for key in keys if key.strip()))
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,17 @@ class ServerSettings:
     access_log: bool = False
     #: Serve the web chat at ``/`` (``g4f api --no-gui``: the API alone).
     gui: bool = True
+    #: Worker processes serving the port, each with its own event loop (``--workers``).
+    workers: int = 1
+    #: Where shared state goes (``--redis`` / ``$G4F_REDIS_URL``); None: each process keeps its own.
+    redis_url: str | None = field(default_factory=lambda: _env("G4F_REDIS_URL"), repr=False)
+    #: Seconds a Redis call may take before the worker carries on with local state.
+    redis_timeout: float = 0.25
+    #: Encrypts the credentials shared through Redis (``$G4F_SECRET_KEY``); None: not shared.
+    secret_key: str | None = field(default_factory=lambda: _env("G4F_SECRET_KEY"), repr=False)
+    #: Requests per API key (``--rate-limit 60/min``) and tokens per API key (``--token-limit``).
+    rate_limit: RateLimit | None = None
+    token_limit: RateLimit | None = None
 
     def with_options(self, **options: Any) -> ServerSettings:
         """A copy with the given fields changed; ``api_key=`` sets a single key (None: keep)."""

@@ -9,6 +9,11 @@ provider until the time its upstream asked for has passed.
 The state is shared by every event loop and thread of the process (the sync API runs each call
 on its own loop), so each update holds a :class:`threading.Lock` for a few dict operations and
 never awaits while holding it. The clock is injectable so tests move time without sleeping.
+
+Several processes share it through Redis (``g4f api --redis URL``, :mod:`g4f.shared`): fallback
+keeps reading and writing this object synchronously; a listener (:meth:`ProviderHealth.add_listener`)
+hears of each change and pushes it in the background, and what other processes learned comes back
+through :meth:`ProviderHealth.apply`. So this object is the local mirror of the shared record.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, TypeVar
 from ..errors import BadRequestError, ModelNotFoundError, RateLimitError
 from .types import provider_name
 
-__all__ = ["ProviderHealth", "ProviderState", "health", "provider_name"]
+__all__ = ["HealthEvent", "ProviderHealth", "ProviderState", "health", "provider_name"]
 
 P = TypeVar("P")
 
@@ -51,6 +56,23 @@ class ProviderState:
     last_error: str = ""
 
 
+@dataclass(frozen=True)
+class HealthEvent:
+    """A change recorded by this process: ``kind`` is ``"failure"`` or ``"success"``.
+
+    A failure carries the upstream's ``retry_after`` (None unless it was a 429 that said) and the
+    one-line ``summary`` kept as ``last_error``.
+    """
+
+    kind: str
+    provider: str
+    retry_after: float | None = None
+    summary: str = ""
+
+
+HealthListener = Callable[[HealthEvent], None]
+
+
 class ProviderHealth:
     """Failure streaks and cooldowns per provider name.
 
@@ -75,13 +97,32 @@ class ProviderHealth:
         self.clock = clock
         self._states: dict[str, ProviderState] = {}
         self._lock = threading.Lock()
+        self._listeners: tuple[HealthListener, ...] = ()
+
+    # -- listeners -------------------------------------------------------------------------
+    def add_listener(self, listener: HealthListener) -> None:
+        """Call ``listener(event)`` after each change this process records (not after :meth:`apply`).
+
+        It runs in the thread that recorded the change, outside the lock, so it must be quick and
+        must not block (the Redis sync only queues the event).
+        """
+        self._listeners = (*self._listeners, listener)
+
+    def remove_listener(self, listener: HealthListener) -> None:
+        self._listeners = tuple(known for known in self._listeners if known is not listener)
+
+    def _notify(self, event: HealthEvent) -> None:
+        for listener in self._listeners:
+            listener(event)
 
     # -- recording -------------------------------------------------------------------------
     def record_success(self, provider: Any) -> None:
         """The provider answered: its streak and cooldown are over."""
         name = provider_name(provider)
         with self._lock:
-            self._states.pop(name, None)
+            known = self._states.pop(name, None)
+        if known is not None and self._listeners:
+            self._notify(HealthEvent("success", name))
 
     def record_failure(self, provider: Any, error: BaseException) -> None:
         """The provider failed with ``error``; a streak or a rate limit starts a cooldown.
@@ -108,6 +149,8 @@ class ProviderHealth:
                 if until > state.cooldown_until:
                     state.cooldown_until = until
                     state.rate_limited = False
+        if self._listeners:
+            self._notify(HealthEvent("failure", name, retry_after, summary))
 
     def reset(self, provider: Any = None) -> None:
         """Forget one provider's record, or every record."""
@@ -116,6 +159,24 @@ class ProviderHealth:
                 self._states.clear()
             else:
                 self._states.pop(provider_name(provider), None)
+
+    def apply(self, provider: Any, state: ProviderState | None, remaining: float = 0.0) -> None:
+        """Take a record learned elsewhere (another worker or instance): ``state`` with its
+        cooldown ending ``remaining`` seconds from now, or None for no record. Listeners are not told."""
+        name = provider_name(provider)
+        with self._lock:
+            if state is None:
+                self._states.pop(name, None)
+                return
+            self._states[name] = ProviderState(state.consecutive_failures, self.clock() + max(0.0, remaining),
+                                               state.rate_limited, state.last_error)
+
+    def snapshot(self) -> dict[str, tuple[ProviderState, float]]:
+        """Every record with the seconds left of its cooldown (to share it after an outage)."""
+        now = self.clock()
+        with self._lock:
+            return {name: (ProviderState(**vars(state)), max(0.0, state.cooldown_until - now))
+                    for name, state in self._states.items()}
 
     # -- reading ---------------------------------------------------------------------------
     def state(self, provider: Any) -> ProviderState:
