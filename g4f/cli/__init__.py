@@ -3,7 +3,8 @@
 ::
 
     g4f chat "Hello" [-m MODEL] [-p PROVIDER]   stream an answer (no prompt: an interactive session)
-    g4f api [--host H] [--port P] [--api-key K] run the OpenAI-compatible API server
+    g4f api [--host H] [--port P] [--api-key K] run the OpenAI-compatible API server and the web chat
+    g4f gui [--host H] [--port P] [--api-key K] the same, and open the web chat in the browser
     g4f providers                               which providers there are and which can be used
     g4f models [-p PROVIDER]                    which models there are, and who serves them
     g4f login grok                              log in (in a browser) and cache the credentials
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 #: The command modules, in the order ``g4f --help`` lists their commands.
-COMMAND_MODULES = ("chat", "serve", "listing", "login")
+COMMAND_MODULES = ("chat", "serve", "gui", "listing", "login")
 
 
 def _modules() -> dict[str, object]:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["add_parser", "run", "settings"]
+__all__ = ["add_arguments", "add_parser", "run", "settings"]
 
 
 def add_parser(commands: Any) -> None:
-    api = commands.add_parser("api", help="run the OpenAI-compatible API server")
+    api = commands.add_parser("api", help="run the OpenAI-compatible API server (and the web chat at /)")
+    api.add_argument("--no-gui", dest="gui", action="store_false",
+                     help="serve the API alone, without the web chat at /")
+    add_arguments(api)
+
+
+def add_arguments(api: argparse.ArgumentParser) -> None:
+    """The server's options (``g4f gui`` takes the same)."""
     api.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1)")
     api.add_argument("--port", type=int, default=None, help="port to listen on (default: 1337)")
     api.add_argument("--api-key", action="append", default=None,

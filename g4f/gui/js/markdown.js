@@ -1,7 +1,13 @@
-// Model answers are untrusted: Markdown is turned into HTML by marked, and that HTML is cut down
-// by DOMPurify to an allow-list of harmless tags and attributes before it reaches the page.
-// Scripts, event handlers, javascript: URLs, frames, forms, styles and SVG never survive, and
-// (besides the Content-Security-Policy, which would block them anyway) nothing executes.
+// Model answers are untrusted. Two layers stand between an answer and the page:
+//
+// 1. marked turns Markdown into HTML, and HTML the answer wrote itself is shown as text, except
+//    for bare formatting tags without attributes (<br>, <sup>, <details>, ...): nothing the
+//    answer typed can carry an attribute, so no handler, URL or style.
+// 2. DOMPurify cuts what marked made down to an allow-list of tags and attributes (links and
+//    images from Markdown, code, tables), dropping javascript: and other unsafe URLs.
+//
+// Either layer alone stops scripts, event handlers, javascript: links, frames, forms and styles;
+// the Content-Security-Policy would block what both missed.
 //
 // Images: an answer may write any image address into its text, and loading it would tell that
 // address's owner what the conversation contains. So only the images the provider sent as
@@ -47,9 +53,26 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   }
 });
 
+// HTML an answer may write and have rendered: formatting tags, without any attribute.
+const BARE_TAG = new RegExp("^</?(?:b|i|em|strong|u|s|del|ins|mark|small|sub|sup|kbd|samp|code|br|hr|p"
+  + "|details|summary|blockquote|ul|ol|li|dl|dt|dd|table|thead|tbody|tfoot|tr|th|td|h[1-6])\\s*/?>$", "i");
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
+}
+
+/** An answer's own HTML as text, but for bare formatting tags. */
+function onlyBareTags(html) {
+  return html.replace(/<[^>]*>?/g, (tag) => (BARE_TAG.test(tag) ? tag : escapeHtml(tag)));
+}
+
 const marked = new Marked({ gfm: true, breaks: true, async: false });
 marked.use({
   renderer: {
+    html({ text }) {
+      return onlyBareTags(text);
+    },
     // GFM task lists as text: <input> is not on the allow-list.
     checkbox({ checked }) {
       return checked ? "\u2611 " : "\u2610 ";
@@ -62,7 +85,12 @@ marked.use({
  * `images` are the image URLs the provider sent with this answer.
  */
 export function renderMarkdown(text, { images = [] } = {}) {
-  const fragment = DOMPurify.sanitize(marked.parse(text || ""), PURIFY);
+  return sanitize(marked.parse(text || ""), { images });
+}
+
+/** HTML cut down to the allow-list (layer 2 alone), with the image rule applied. */
+export function sanitize(html, { images = [] } = {}) {
+  const fragment = DOMPurify.sanitize(html, PURIFY);
   const allowed = new Set(images);
   for (const img of fragment.querySelectorAll("img")) {
     const src = img.getAttribute("src") || "";
