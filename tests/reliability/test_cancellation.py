@@ -2,7 +2,8 @@
 
 Every answer here is slow and long (hundreds of words, one every 50 ms, so tens of seconds): a
 disconnect the replica records within the wait below can only come from the client leaving, not
-from the answer ending.
+from the answer ending. Nothing sleeps: the tests wait, with a bound, for what the replica
+signals (the request arrived, the answer is in its stall, the client left).
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ async def test_a_timeout_around_the_stream_closes_the_upstream(upstream: Upstrea
 
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(consume(), 0.5)
+    # Premise: the timeout hit a stream the replica was answering (not a request still connecting).
+    assert upstream.replica.requests, "the request did not reach the replica within the timeout"
     assert await upstream.wait_for_disconnects(1, PROMPTLY)
 
 
@@ -91,7 +94,7 @@ async def test_cancelled_during_a_stall_closes_the_upstream(upstream: Upstream) 
 
     task = asyncio.create_task(consume())
     await asyncio.wait_for(reading.wait(), PROMPTLY)
-    await asyncio.sleep(0.2)  # now inside the stall
+    assert await upstream.wait_for_stall(1, PROMPTLY), "the replica never entered its stall"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -158,6 +161,6 @@ async def test_client_disconnect_during_an_upstream_stall(upstream: Upstream, ap
         response = await session.post(f"{url}/v1/chat/completions", json=body)
         assert response.status == 200
         await response.content.readuntil(b"\n\n")  # the first chunk; the upstream stalls after the next
-        await asyncio.sleep(0.3)
+        assert await upstream.wait_for_stall(1, PROMPTLY), "the replica never entered its stall"
         response.close()
     assert await upstream.wait_for_disconnects(1, PROMPTLY), "the server kept the stalled upstream open"

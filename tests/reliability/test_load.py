@@ -6,6 +6,10 @@ as ``g4f api`` runs it, and this test's 200 clients. Every answer must be comple
 then ``[DONE]``) or a typed error (an OpenAI error body, or an error event then ``[DONE]``); the
 server's memory must be flat from the first 10 s to the end. The figures are printed (run with
 ``-s``) and recorded in docs/reliability.md.
+
+Nothing sleeps to let the processes get somewhere: the test waits, with a bound, for what they
+say (the replica's ``READY <port>``, the server's ``g4f API on ...`` line, printed once it
+listens) and for the state it measures (the server's sockets closing after the last answer).
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 import pytest
@@ -42,6 +49,59 @@ def start(*args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+class Output:
+    """What a process prints (stdout and stderr), read by threads as it comes.
+
+    Reading it all also keeps the pipes from filling up (a process blocked on a full pipe would
+    look like a hang), and it explains a failure.
+    """
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._open = 2
+        for stream in (process.stdout, process.stderr):
+            assert stream is not None
+            threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self._open -= 1
+            self._changed.notify_all()
+
+    def _find(self, prefix: str, timeout: float) -> str | None:
+        def found() -> str | None:
+            return next((line for line in self.lines if line.startswith(prefix)), None)
+
+        with self._changed:
+            self._changed.wait_for(lambda: found() is not None or not self._open, timeout)
+            return found()
+
+    async def wait_for(self, prefix: str, timeout: float) -> str:
+        """The first line starting with ``prefix``; fails if none comes within ``timeout`` s."""
+        line = await asyncio.to_thread(self._find, prefix, timeout)
+        assert line is not None, f"no line {prefix!r} within {timeout} s; the process said:\n{self.tail()}"
+        return line
+
+    def tail(self) -> str:
+        return "".join(self.lines)[-2000:]
+
+
+async def settled(measure: Callable[[], int], limit: int, timeout: float) -> int:
+    """``measure()`` once it is at most ``limit``, or its value after ``timeout`` s (then above it)."""
+    deadline = time.monotonic() + timeout
+    value = measure()
+    while value > limit and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        value = measure()
+    return value
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -52,20 +112,6 @@ def rss_mb(pid: int) -> float:
 
 def fd_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-async def wait_listening(port: int, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            await writer.wait_closed()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise AssertionError("the API server did not start")
 
 
 async def one_answer(session: aiohttp.ClientSession, url: str) -> tuple[str, float]:
@@ -110,13 +156,13 @@ async def test_200_streaming_clients_for_30_seconds_with_random_upstream_faults(
     replica = start("replica", "--delay", "0.05", "--fault-rate", "0.1")
     server = None
     try:
-        line = await asyncio.wait_for(asyncio.to_thread(replica.stdout.readline), 30)  # type: ignore[union-attr]
-        assert line.startswith("READY"), (line, replica.stderr.read() if replica.poll() is not None else "")  # type: ignore[union-attr]
+        line = await Output(replica).wait_for("READY", 30)
         upstream = f"http://127.0.0.1:{int(line.split()[1])}/openai/v1"
         port = closed_port()
         server = start("server", "--upstream", upstream, "--port", str(port), "--read-timeout", "2")
+        server_output = Output(server)
+        await server_output.wait_for("g4f API on ", 30)  # printed once the socket listens
         url = f"http://127.0.0.1:{port}"
-        await wait_listening(port, server)
         fds_before = fd_count(server.pid)
 
         results: Counter[str] = Counter()
@@ -144,8 +190,12 @@ async def test_200_streaming_clients_for_30_seconds_with_random_upstream_faults(
             await asyncio.gather(sample_memory(), *(client(session) for _ in range(CLIENTS)))
         elapsed = time.monotonic() - started
 
-        await asyncio.sleep(2.0)  # the server closes the upstream connections of finished answers
-        fds_after = fd_count(server.pid)
+        # The clients' connections are closed; what stays open is the pool of idle keep-alive
+        # connections to the upstream, at most one per concurrent stream. The server closes its
+        # ends of the clients' connections as it reads their EOFs: wait for that, with a bound.
+        fd_limit = fds_before + CLIENTS + 10
+        pid = server.pid
+        fds_after = await settled(lambda: fd_count(pid), fd_limit, timeout=15)
         early = [mb for at, mb in samples if 5 <= at <= 10]
         late = [mb for at, mb in samples if at >= DURATION - 5]
         bad = {outcome: count for outcome, count in results.items() if outcome.startswith("BAD")}
@@ -166,15 +216,13 @@ async def test_200_streaming_clients_for_30_seconds_with_random_upstream_faults(
         assert summary["typed_errors"] > 0, summary  # the faults were met (and reported as such)
         # Flat memory: the last 5 s within 10% (or 10 MB) of the 5-10 s window.
         assert summary["rss_mb_last_5s"] <= max(summary["rss_mb_5_10s"] * 1.10, summary["rss_mb_5_10s"] + 10), summary
-        # The clients' connections are closed; what stays open is the pool of idle keep-alive
-        # connections to the upstream, at most one per concurrent stream.
-        assert fds_after <= fds_before + CLIENTS + 10, summary
+        assert fds_after <= fd_limit, (summary, server_output.tail())
     finally:
         for process in (server, replica):
             if process is not None and process.poll() is None:
-                process.terminate()
+                process.terminate()  # its output is read by Output's threads, so wait() cannot block on a pipe
                 try:
-                    process.communicate(timeout=15)
+                    process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.kill()
-                    process.communicate()
+                    process.wait()

@@ -4,16 +4,21 @@
 declaration against the Groq replica) and a web app behind cookies (Grok against the grok.com
 replica). Each :class:`Upstream` can play every fault of :data:`FAULTS` on its next request, and
 runs its provider exactly as a user does; only the base URL points at 127.0.0.1.
+
+Tests never sleep to let something happen: the replicas here signal what they see (a request
+arrived, an answer entered its stall, a client left) and tests wait for that, with a bound.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from aiohttp import web
 
 from g4f.Provider.needs_auth.Grok import Grok
 from g4f.Provider.needs_auth.Groq import Groq
@@ -70,6 +75,64 @@ GROQ_FAULT_HEADERS = {
 
 MESSAGES = [{"role": "user", "content": "Tell me a story about a lighthouse keeper"}]
 
+T = TypeVar("T")
+
+
+class Signalled(list[T]):
+    """A replica's record (requests, disconnects, stalls) that can be awaited as it grows."""
+
+    def __init__(self, items: Iterable[T] = ()) -> None:
+        super().__init__(items)
+        self._grew = asyncio.Event()
+
+    def append(self, item: T) -> None:
+        super().append(item)
+        self._grew.set()
+
+    async def reach(self, count: int, timeout: float) -> bool:
+        """Wait until the record holds ``count`` entries; False if it does not within ``timeout`` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self) < count:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self._grew.clear()  # no await since the length was read: no append can be missed
+            try:
+                await asyncio.wait_for(self._grew.wait(), remaining)
+            except asyncio.TimeoutError:
+                return len(self) >= count
+        return True
+
+
+class SignallingGroqReplica(GroqReplica):
+    """The Groq replica, whose records can be awaited; ``stalls`` lists the answers in their stall."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.requests = Signalled(self.requests)
+        self.disconnects = Signalled(self.disconnects)
+        self.stalls: Signalled[str] = Signalled()
+
+    async def _wait(self, request: web.Request, delay: float) -> None:
+        # The replica's pause: where a "stall" fault stays silent (and a "slow" one waits).
+        self.stalls.append(request.path)
+        await super()._wait(request, delay)
+
+
+@dataclass
+class SignallingGrokReplica(GrokReplica):
+    """The grok.com replica, whose records can be awaited; ``stalls`` lists the answers in their stall."""
+
+    def __post_init__(self) -> None:
+        self.requests = Signalled(self.requests)
+        self.disconnects = Signalled(self.disconnects)
+        self.stalls: Signalled[str] = Signalled()
+
+    async def _stall(self, request: web.Request) -> None:
+        self.stalls.append(request.path)
+        await super()._stall(request)
+
 
 @dataclass
 class Upstream:
@@ -122,17 +185,16 @@ class Upstream:
         return self.replica.disconnects
 
     async def wait_for_disconnects(self, count: int = 1, timeout: float = 10.0) -> bool:
-        if self.kind == "openai":
-            return await self.replica.wait_for_disconnects(count, timeout)
-        import asyncio
+        """Wait until ``count`` clients have left an answer early (the replica saw the connection close)."""
+        return bool(await self.replica.disconnects.reach(count, timeout))
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(self.replica.disconnects) < count:
-            if loop.time() > deadline:
-                return False
-            await asyncio.sleep(0.02)
-        return True
+    async def wait_for_stall(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Wait until ``count`` answers are (or were) silent in a "stall" fault."""
+        return bool(await self.replica.stalls.reach(count, timeout))
+
+    async def wait_for_requests(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Wait until the replica has received ``count`` requests."""
+        return bool(await self.replica.requests.reach(count, timeout))
 
 
 def groq_provider(base_url: str, **attributes: Any) -> type[Groq]:
@@ -142,7 +204,7 @@ def groq_provider(base_url: str, **attributes: Any) -> type[Groq]:
 
 
 async def start_groq(serve: Any, monkeypatch: pytest.MonkeyPatch, key: str = GROQ_KEY) -> Upstream:
-    replica = GroqReplica(api_key=key)
+    replica = SignallingGroqReplica(api_key=key)
     server = await serve(replica.app)
     replica.attach(server.url)
     monkeypatch.setenv("GROQ_API_KEY", key)
@@ -151,7 +213,7 @@ async def start_groq(serve: Any, monkeypatch: pytest.MonkeyPatch, key: str = GRO
 
 
 async def start_grok(serve: Any, monkeypatch: pytest.MonkeyPatch, sso: str | None = None) -> Upstream:
-    replica = GrokReplica() if sso is None else GrokReplica(valid_sso={sso})
+    replica = SignallingGrokReplica() if sso is None else SignallingGrokReplica(valid_sso={sso})
     server = await serve(replica.app())
     monkeypatch.setattr(Grok, "url", server.url)
     monkeypatch.setattr(Grok, "conversation_url", f"{server.url}/rest/app-chat/conversations")
