@@ -57,9 +57,10 @@ def _server(upstream: str, port: int, read_timeout: float) -> None:
         retry_backoff = 0.05
 
         @classmethod
-        def create_async_generator(cls, model: str, messages: Any, stream: bool = True, **kwargs: Any) -> Any:
+        def create_async_generator(cls, model: str, messages: Any, stream: bool = True, *args: Any,
+                                   **kwargs: Any) -> Any:
             kwargs.setdefault("read_timeout", read_timeout)
-            return super().create_async_generator(model, messages, stream=stream, **kwargs)
+            return super().create_async_generator(model, messages, stream, *args, **kwargs)
 
     register_provider(GroqLoad)
     run_api("127.0.0.1", port, shutdown_timeout=2.0)

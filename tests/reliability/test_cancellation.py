@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import openai
@@ -28,10 +31,10 @@ from .upstreams import Upstream
 PROMPTLY = 5.0
 
 
-async def first_text(stream) -> str:
+async def first_text(stream: AsyncIterator[Any]) -> str:
     async for item in stream:
         if is_text(item) and item:
-            return item
+            return str(item)
     raise AssertionError("the stream ended without text")
 
 
@@ -47,6 +50,7 @@ async def test_aclose_closes_the_upstream(upstream: Upstream) -> None:
     upstream.slow()
     stream = upstream.stream()
     await first_text(stream)
+    assert isinstance(stream, AsyncGenerator)
     await stream.aclose()
     assert await upstream.wait_for_disconnects(1, PROMPTLY), "the upstream connection stayed open after aclose()"
 
@@ -88,7 +92,8 @@ async def test_cancelled_during_a_stall_closes_the_upstream(upstream: Upstream) 
     reading = asyncio.Event()
 
     async def consume() -> None:
-        async for item in upstream.stream(**({"read_timeout": 60} if upstream.kind == "openai" else {"timeout": 60})):
+        options: dict[str, Any] = {"read_timeout": 60} if upstream.kind == "openai" else {"timeout": 60}
+        async for item in upstream.stream(**options):
             if is_text(item) and item:
                 reading.set()
 
@@ -103,7 +108,7 @@ async def test_cancelled_during_a_stall_closes_the_upstream(upstream: Upstream) 
 
 # -- through the API server ----------------------------------------------------------------------
 @asynccontextmanager
-async def api_runner(handler_cancellation: bool):
+async def api_runner(handler_cancellation: bool) -> AsyncIterator[str]:
     """The API server on 127.0.0.1; ``handler_cancellation=True`` is how ``g4f api`` runs it
     (g4f.api.server.run_api), False how an application that mounts ``create_app()`` may."""
     runner = web.AppRunner(create_app(), handler_cancellation=handler_cancellation, access_log=None,
@@ -118,7 +123,8 @@ async def api_runner(handler_cancellation: bool):
 
 
 @pytest.fixture(params=[True, False], ids=["g4f-api", "embedded"])
-async def api_server(request, upstream: Upstream, isolated_config):
+async def api_server(request: pytest.FixtureRequest, upstream: Upstream,
+                     isolated_config: Path) -> AsyncIterator[tuple[str, str, str]]:
     """The API server in front of ``upstream``: (base URL, provider name, model)."""
     if upstream.kind == "openai":
         provider = upstream.provider
@@ -132,7 +138,9 @@ async def api_server(request, upstream: Upstream, isolated_config):
         yield url, "Grok", "grok-3"
 
 
-async def test_client_disconnect_from_the_api_server_closes_the_upstream(upstream: Upstream, api_server) -> None:
+async def test_client_disconnect_from_the_api_server_closes_the_upstream(
+    upstream: Upstream, api_server: tuple[str, str, str]
+) -> None:
     url, provider, model = api_server
     upstream.slow()
     client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=30)
@@ -150,7 +158,7 @@ async def test_client_disconnect_from_the_api_server_closes_the_upstream(upstrea
 
 
 @pytest.mark.parametrize("api_server", [True], ids=["g4f-api"], indirect=True)
-async def test_client_disconnect_during_an_upstream_stall(upstream: Upstream, api_server) -> None:
+async def test_client_disconnect_during_an_upstream_stall(upstream: Upstream, api_server: tuple[str, str, str]) -> None:
     """The client leaves while the upstream is silent: ``g4f api`` cancels the request at once
     instead of waiting for the next chunk (or the read timeout) to find out."""
     url, provider, model = api_server

@@ -114,10 +114,12 @@ class SignallingGroqReplica(GroqReplica):
         self.disconnects = Signalled(self.disconnects)
         self.stalls: Signalled[str] = Signalled()
 
-    async def _wait(self, request: web.Request, delay: float) -> None:
-        # The replica's pause: where a "stall" fault stays silent (and a "slow" one waits).
-        self.stalls.append(request.path)
-        await super()._wait(request, delay)
+    async def _play(self, request: web.Request, response: web.StreamResponse, fault: Fault,
+                    encoder: Any, pending: bytes) -> bool:
+        # Where a stream fault is played; a "stall" stays silent in there.
+        if fault.kind == "stall":
+            self.stalls.append(request.path)
+        return await super()._play(request, response, fault, encoder, pending)
 
 
 @dataclass
@@ -168,8 +170,9 @@ class Upstream:
     def stream(self, messages: list[dict[str, Any]] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
         """The provider's stream as a user opens it; an option given as None is left out."""
         options = {k: v for k, v in {**self.options, **kwargs}.items() if v is not None}
-        return self.provider.create_async_generator(
+        stream: AsyncIterator[Any] = self.provider.create_async_generator(
             self.provider.default_model, messages or MESSAGES, stream=True, **options)
+        return stream
 
     def stream_with_fault(self, fault: str | None, **kwargs: Any) -> AsyncIterator[Any]:
         """A request that meets ``fault`` (None: none) whatever other requests meet at the same time."""
@@ -182,7 +185,8 @@ class Upstream:
 
     @property
     def disconnects(self) -> list[str]:
-        return self.replica.disconnects
+        disconnects: list[str] = self.replica.disconnects
+        return disconnects
 
     async def wait_for_disconnects(self, count: int = 1, timeout: float = 10.0) -> bool:
         """Wait until ``count`` clients have left an answer early (the replica saw the connection close)."""
