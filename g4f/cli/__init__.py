@@ -8,6 +8,7 @@
     g4f providers                               which providers there are and which can be used
     g4f models [-p PROVIDER]                    which models there are, and who serves them
     g4f login grok                              log in (in a browser) and cache the credentials
+    g4f replica [--port N] [--model M]          an offline OpenAI-compatible API to try g4f against
 
 Each command is a module of this package with ``add_parser(commands)`` and ``run(args)``.
 Mistakes (an unknown model or provider, a missing key) print one line and exit with status 1.
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 #: The command modules, in the order ``g4f --help`` lists their commands.
-COMMAND_MODULES = ("chat", "serve", "gui", "listing", "login")
+COMMAND_MODULES = ("chat", "serve", "gui", "listing", "login", "replica")
 
 
 def _modules() -> dict[str, object]:

@@ -20,6 +20,9 @@ def add_parser(commands: Any) -> None:
     chat.add_argument("--api-key", default=None,
                       help="API key for the provider (default: its environment variable)")
     chat.add_argument("--proxy", default=None, help="proxy URL for the upstream requests")
+    chat.add_argument("--cookies-file", default=None, metavar="PATH",
+                      help="a web provider's login cookies, as a browser extension exports them (JSON or "
+                           "cookies.txt); default: g4f login, the cookie files, your browser")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -29,7 +32,14 @@ def run(args: argparse.Namespace) -> None:
         from g4f.secrets import register_secret
 
         register_secret(args.api_key)
-    asyncio.run(_chat(prompt, args.model, args.provider, options))
+    if args.cookies_file:
+        from g4f.cli.cookies_file import read_cookies_file
+
+        options["cookies"] = read_cookies_file(args.cookies_file, args.provider)
+    from g4f.providers.hints import audience
+
+    with audience("cli"):  # hints name CLI flags (--api-key, --cookies-file), not Python arguments
+        asyncio.run(_chat(prompt, args.model, args.provider, options))
 
 
 class _Printer:

@@ -10,8 +10,9 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: Any) -> None:
-    providers = commands.add_parser("providers",
-                                    help="list providers, whether they need and have credentials")
+    providers = commands.add_parser(
+        "providers", help="list providers, whether they need and have credentials (g4f -v providers: "
+                          "and their base URLs)")
     providers.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     models = commands.add_parser("models", help="list models and the providers that serve them")
@@ -20,10 +21,13 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    if args.command == "providers":
-        _providers(args.json)
-    else:
-        _models(args.provider, args.json)
+    from g4f.providers.hints import audience
+
+    with audience("cli"):  # the auth hints of --json name CLI flags
+        if args.command == "providers":
+            _providers(args.json, verbose=getattr(args, "verbose", False))
+        else:
+            _models(args.provider, args.json)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -40,24 +44,51 @@ def _short_list(names: Sequence[str], limit: int = 4) -> str:
     return f"{shown}, ... ({len(names)})" if len(names) > limit else shown
 
 
-def _providers(as_json: bool) -> None:
+def _base_url(name: str) -> tuple[str, str]:
+    """A provider's base URL and where it came from (``g4f providers -v``): the variable that set
+    it, or "default" with the variable that would change it."""
+    from g4f.errors import G4FError
+    from g4f.Provider.template._base_url import resolve_base_url
+    from g4f.providers.registry import registry
+
+    provider = registry.get(name)
+    try:
+        resolved = resolve_base_url(provider)
+    except G4FError as exc:  # a variable that holds no URL: say so, list the others
+        return "invalid", exc.message
+    if resolved is None:
+        return str(getattr(provider, "url", None) or "-"), "fixed"
+    env = getattr(provider, "api_base_env", None)
+    if resolved.from_environment:
+        return resolved.url, f"${resolved.source}"
+    return resolved.url, f"default (${env} changes it)" if env else "default"
+
+
+def _providers(as_json: bool, verbose: bool = False) -> None:
     from g4f.client.catalog import list_providers
 
     rows = list_providers()
     if as_json:
         import json
 
-        print(json.dumps([row.to_dict() for row in rows], indent=2))
+        data = [row.to_dict() for row in rows]
+        if verbose:
+            for item, row in zip(data, rows):
+                if not row.error:
+                    item["base_url"], item["base_url_from"] = _base_url(row.name)
+        print(json.dumps(data, indent=2))
         return
     table = []
     for row in rows:
         if row.error:
-            table.append([row.name, "?", "?", "no", f"cannot load: {row.error}"])
+            table.append([row.name, "?", "?", "no", f"cannot load: {row.error}"] + ["", ""] * verbose)
             continue
         credentials = "-" if not row.needs_auth else ("found" if row.credentials else "missing")
         table.append([row.name, "yes" if row.needs_auth else "no", credentials,
-                      "yes" if row.working else "no", _short_list(row.models)])
-    print(_table(["PROVIDER", "NEEDS AUTH", "CREDENTIALS", "WORKING", "MODELS"], table))
+                      "yes" if row.working else "no", _short_list(row.models)]
+                     + (list(_base_url(row.name)) if verbose else []))
+    headers = ["PROVIDER", "NEEDS AUTH", "CREDENTIALS", "WORKING", "MODELS"]
+    print(_table(headers + ["BASE URL", "FROM"] * verbose, table))
 
 
 def _models(provider: str | None, as_json: bool) -> None:

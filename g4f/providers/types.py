@@ -70,11 +70,11 @@ class BaseProvider:
 
     @classmethod
     def credential_hint(cls) -> str:
-        """One line telling the user how to give this provider its credentials."""
-        if cls.api_key_env:
-            where = f" (get one at {cls.login_url})" if cls.login_url else ""
-            return f"set {cls.api_key_env}{where} or pass api_key="
-        return "pass api_key= or cookies="
+        """One line telling the user how to give this provider its credentials, in the words of
+        the door the call came through (Python arguments, CLI flags, API fields: :mod:`.hints`)."""
+        from .hints import key_hint
+
+        return key_hint(cls.api_key_env, cls.login_url)
 
     @classmethod
     def get_dict(cls) -> dict[str, Any]:

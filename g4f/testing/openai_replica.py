@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -58,6 +58,9 @@ from ._openai_wire import (
     usage_for,
 )
 from .server import LocalServer
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "FAULT_HEADER",
@@ -203,8 +206,9 @@ class OpenAIReplica:
         """What a provider takes as ``base_url``/``api_base`` (root + the flavour's path prefix)."""
         return self.url + self.flavour.path_prefix
 
-    async def start(self) -> OpenAIReplica:
-        self._server = await LocalServer(self.app).start()
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
+        """Serve the replica (``port`` 0: a free one, as tests want; ``g4f replica`` picks one)."""
+        self._server = await LocalServer(self.app, host, port).start()
         self._root = self._server.url
         return self
 
@@ -213,7 +217,7 @@ class OpenAIReplica:
             server, self._server = self._server, None
             await server.close()
 
-    async def __aenter__(self) -> OpenAIReplica:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(

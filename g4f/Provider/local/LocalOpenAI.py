@@ -10,8 +10,8 @@ __all__ = ["LocalOpenAI"]
 class LocalOpenAI(OpenaiTemplate):
     label = "Local OpenAI-compatible server"
     url = "http://localhost:8080"
-    api_base = "http://localhost:8080/v1"  # llama.cpp's server; override with $G4F_LOCAL_API_BASE
-    api_base_env = "G4F_LOCAL_API_BASE"
+    api_base = "http://localhost:8080/v1"  # llama.cpp's server
+    api_base_env = "G4F_LOCAL_API_BASE"  # the whole API root, /v1 included
     api_key_env = "G4F_LOCAL_API_KEY"  # optional: most local servers take no key
     working = True
     needs_auth = False

@@ -1,4 +1,4 @@
-"""Ollama's OpenAI-compatible endpoint on this machine: no key; another host via base_url= or ``$OLLAMA_API_BASE``."""
+"""Ollama's OpenAI-compatible endpoint on this machine: no key; another host via ``$OLLAMA_HOST`` (as Ollama reads it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class Ollama(OpenaiTemplate):
     label = "Ollama"
     url = "https://ollama.com"
     api_base = "http://localhost:11434/v1"
-    api_base_env = "OLLAMA_API_BASE"
+    api_base_env = "OLLAMA_HOST"  # Ollama's: host[:port] or a URL without /v1 (g4f's older OLLAMA_API_BASE wins)
     working = True
     needs_auth = False
     report_cost = False

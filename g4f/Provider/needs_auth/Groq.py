@@ -1,4 +1,4 @@
-"""Groq: open models on LPUs behind an OpenAI-compatible API (``GROQ_API_KEY``)."""
+"""Groq: open models on LPUs behind an OpenAI-compatible API (``GROQ_API_KEY``, ``GROQ_BASE_URL``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class Groq(OpenaiTemplate):
     url = "https://console.groq.com/playground"
     login_url = "https://console.groq.com/keys"
     api_base = "https://api.groq.com/openai/v1"
+    api_base_env = "GROQ_BASE_URL"  # the groq SDK's: the host, g4f adds /openai/v1 as the SDK does
     api_key_env = "GROQ_API_KEY"
     working = True
     needs_auth = True

@@ -1,4 +1,4 @@
-"""OpenAI's own API (``OPENAI_API_KEY``)."""
+"""OpenAI's own API (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class OpenAI(OpenaiTemplate):
     url = "https://platform.openai.com"
     login_url = "https://platform.openai.com/api-keys"
     api_base = "https://api.openai.com/v1"
+    api_base_env = "OPENAI_BASE_URL"  # the openai SDK's: the whole API root, /v1 included
     api_key_env = "OPENAI_API_KEY"
     working = True
     needs_auth = True

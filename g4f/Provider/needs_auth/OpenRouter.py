@@ -1,4 +1,4 @@
-"""OpenRouter: hundreds of models behind one OpenAI-compatible API (``OPENROUTER_API_KEY``)."""
+"""OpenRouter: hundreds of models behind one OpenAI-compatible API (``OPENROUTER_API_KEY``, ``OPENROUTER_BASE_URL``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class OpenRouter(OpenaiTemplate):
     url = "https://openrouter.ai"
     login_url = "https://openrouter.ai/settings/keys"
     api_base = "https://openrouter.ai/api/v1"
+    api_base_env = "OPENROUTER_BASE_URL"  # the whole API root, /api/v1 included
     api_key_env = "OPENROUTER_API_KEY"
     working = True
     needs_auth = True

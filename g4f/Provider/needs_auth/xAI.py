@@ -1,4 +1,4 @@
-"""xAI: the official Grok API (``XAI_API_KEY``); reasoning models stream ``reasoning_content``."""
+"""xAI: the official Grok API (``XAI_API_KEY``, ``XAI_BASE_URL``); reasoning models stream ``reasoning_content``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class xAI(OpenaiTemplate):
     url = "https://console.x.ai"
     login_url = "https://console.x.ai/team/default/api-keys"
     api_base = "https://api.x.ai/v1"
+    api_base_env = "XAI_BASE_URL"  # the whole API root, /v1 included
     api_key_env = "XAI_API_KEY"
     working = True
     needs_auth = True

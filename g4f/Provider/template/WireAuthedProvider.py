@@ -53,8 +53,9 @@ class WireAuthedProvider(AsyncAuthedProvider, WireProvider):
     # -- credentials -------------------------------------------------------------------------------
     @classmethod
     def credential_hint(cls) -> str:
-        return (f"run `g4f login {cls.get_name().lower()}`, or pass cookies= with the {cls.auth_cookie!r} "
-                f"cookie of {cls.cookie_domain.lstrip('.')}")
+        from ...providers.hints import cookie_hint  # worded for the door: cookies=, --cookies-file, ...
+
+        return cookie_hint(f"g4f login {cls.get_name().lower()}", cls.cookie_domain.lstrip("."), cls.auth_cookie)
 
     @classmethod
     def has_credentials(cls, **kwargs: Any) -> bool:
