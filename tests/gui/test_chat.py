@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -32,7 +33,7 @@ def test_a_streamed_answer_appears_token_by_token(page, chat):
     # Several partial answers were on screen, each the one before plus what had arrived.
     partial = growing[:-1]
     assert len(partial) >= 4, growing
-    assert all(later.startswith(earlier) for earlier, later in zip(growing, growing[1:]))
+    assert all(later.startswith(earlier) for earlier, later in pairwise(growing))
     streaming = [s for s in page.evaluate("window.__states") if s["text"] in partial]
     assert all(s["streaming"] and s["stop"] for s in streaming), "Stop is offered while the answer streams"
     assert page.locator("#stop").is_hidden() and page.locator("#send").is_visible()

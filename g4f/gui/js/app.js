@@ -532,6 +532,13 @@ function currentTheme() {
   return document.documentElement.dataset.theme || "auto";
 }
 
+// The keyboard hint fits in the box on a wide screen only.
+const NARROW = window.matchMedia("(max-width: 760px)");
+
+function placeholder() {
+  ui.prompt.placeholder = NARROW.matches ? "Message" : "Message (Enter to send, Shift+Enter for a new line)";
+}
+
 function autosize() {
   ui.prompt.style.height = "auto";
   ui.prompt.style.height = `${Math.min(ui.prompt.scrollHeight, 240)}px`;
@@ -548,6 +555,7 @@ ui.prompt.addEventListener("keydown", (event) => {
   }
 });
 ui.prompt.addEventListener("input", autosize);
+NARROW.addEventListener("change", placeholder);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && state.streaming && !ui.keyDialog.open) stop();
 });
@@ -593,6 +601,7 @@ window.addEventListener("storage", (event) => {
 
 function start() {
   applyTheme(currentTheme());
+  placeholder();
   ui.forgetKey.hidden = !apiKey();
   const settings = loadSettings();
   state.current = state.conversations.find((c) => c.id === settings.current) || null;
