@@ -1,37 +1,76 @@
-"""Keep credentials out of messages, reprs and logs.
+"""Keep credentials out of messages, reprs, logs and chained exceptions.
 
 Every API key, cookie value and token that g4f handles is registered here the moment it is
 read. Error messages, ``repr``s and log records pass through :func:`redact`, so a secret that an
 upstream echoes back (``"Incorrect API key provided: sk-..."``) never reaches the user's
 terminal or log files.
+
+A secret never appears even in part: any run of :data:`MIN_FRAGMENT` (8) or more of its
+characters is masked too, so a key that was cut before it was redacted (``gsk_SENTINELgro...``,
+by an upstream or by an excerpt) is masked all the same. The redacting filter sits on g4f's,
+aiohttp's and asyncio's loggers (installed when this module is imported), and can be put on any
+handler to cover every logger. :func:`sanitize_exception` strips the raw headers, bodies and
+documents that backend exceptions carry, so a g4f error's ``__cause__`` and ``__context__`` hold
+nothing that :func:`redact` would not let through.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 __all__ = [
+    "MIN_FRAGMENT",
     "MIN_SECRET_LENGTH",
+    "REDACTED_LOGGERS",
     "REPLACEMENT",
     "RedactingFilter",
+    "install_redacting_filter",
     "mask",
     "redact",
     "register_secret",
     "register_secrets",
+    "sanitize_exception",
 ]
 
 #: Values shorter than this are not treated as secrets: redacting "1" or "on" would mangle text.
 MIN_SECRET_LENGTH = 6
+#: Any run of this many characters of a secret counts as the secret (and is masked).
+MIN_FRAGMENT = 8
 REPLACEMENT = "***"
-
-_secrets: set[str] = set()
-_lock = threading.Lock()
-_ordered: tuple[str, ...] = ()
-
+#: The loggers the redacting filter is installed on (a logger's filter sees the records logged
+#: on it, not those of its children, so each of aiohttp's loggers is named).
+REDACTED_LOGGERS = ("g4f", "aiohttp", "aiohttp.access", "aiohttp.client", "aiohttp.internal",
+                    "aiohttp.server", "aiohttp.web", "aiohttp.websocket", "asyncio")
 
 _SCHEMES = ("Bearer ", "Basic ", "Token ", "bearer ")
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+class _Index:
+    """What :func:`redact` looks for, rebuilt (under the lock) when a secret is registered and
+    read without a lock: replaced whole, never changed in place."""
+
+    __slots__ = ("fragments", "quarters", "short")
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        pieces = {piece for secret in secrets for piece in secret.split() if len(piece) >= MIN_FRAGMENT}
+        #: Every MIN_FRAGMENT-long piece of every secret (blanks split secrets into pieces).
+        self.fragments = frozenset(piece[i:i + MIN_FRAGMENT] for piece in pieces
+                                   for i in range(len(piece) - MIN_FRAGMENT + 1))
+        #: Every quarter-fragment (4 characters) of every piece: a run of text holds a fragment only
+        #: where one of its quarters, read every 4 characters, is one of these.
+        self.quarters = frozenset(piece[i:i + _QUARTER] for piece in pieces
+                                  for i in range(len(piece) - _QUARTER + 1))
+        #: Secrets too short to have fragments, replaced whole (longest first).
+        self.short = tuple(sorted((s for s in secrets if len(s) < MIN_FRAGMENT), key=len, reverse=True))
+
+
+_QUARTER = MIN_FRAGMENT // 2
+_index = _Index(())
 
 
 def register_secret(value: object) -> None:
@@ -40,15 +79,14 @@ def register_secret(value: object) -> None:
     For an ``Authorization`` value (``"Bearer <token>"``) the token alone is registered too: an
     upstream that echoes the key quotes the token, not the header.
     """
-    global _ordered
+    global _index
     if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or value in _secrets:
         return
     if value.startswith(_SCHEMES):
         register_secret(value.split(" ", 1)[1].strip())
     with _lock:
         _secrets.add(value)
-        # Longest first, so a secret that contains another is replaced whole.
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        _index = _Index(_secrets)
 
 
 def register_secrets(values: Iterable[object]) -> None:
@@ -58,11 +96,44 @@ def register_secrets(values: Iterable[object]) -> None:
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every registered secret replaced by ``***``."""
-    for secret in _ordered:
+    """Return ``text`` with every registered secret, and every run of 8 or more of a secret's
+    characters, replaced by ``***``."""
+    index = _index
+    for secret in index.short:
         if secret in text:
             text = text.replace(secret, REPLACEMENT)
+    if not index.fragments:
+        return text
+    # Fragments never hold blanks, so each is inside one word. The usual case (no fragment at
+    # all) is settled by one set operation on the words' quarters (see _fragments_in).
+    words = [word for word in text.split() if len(word) >= MIN_FRAGMENT]
+    if not words or index.quarters.isdisjoint(
+            [word[q:q + _QUARTER] for word in words for q in range(0, len(word) - _QUARTER + 1, _QUARTER)]):
+        return text
+    found = [piece for word in words for piece in _fragments_in(word, index)]
+    for piece in sorted(found, key=len, reverse=True):
+        text = text.replace(piece, REPLACEMENT)
     return text
+
+
+def _fragments_in(word: str, index: _Index) -> list[str]:
+    """The longest runs of ``word`` made of fragments of secrets (fragments never hold blanks,
+    so a word holds them whole)."""
+    fragments, quarters = index.fragments, index.quarters
+    spans: list[list[int]] = []
+    end = len(word)
+    # A fragment [p, p+8) holds the quarter at the one q = 0 (mod 4) with p <= q < p+4: probe
+    # those, and look for fragments only around a probe that hits.
+    for probe in range(0, end - _QUARTER + 1, _QUARTER):
+        if word[probe:probe + _QUARTER] not in quarters:
+            continue
+        for i in range(max(0, probe - _QUARTER + 1), min(probe, end - MIN_FRAGMENT) + 1):
+            if word[i:i + MIN_FRAGMENT] in fragments:
+                if spans and i <= spans[-1][1]:
+                    spans[-1][1] = max(spans[-1][1], i + MIN_FRAGMENT)
+                else:
+                    spans.append([i, i + MIN_FRAGMENT])
+    return [word[a:b] for a, b in spans]
 
 
 def mask(value: str | None) -> str:
@@ -73,10 +144,12 @@ def mask(value: str | None) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in every record of the ``g4f`` logger."""
+    """A logging filter that masks registered secrets in every record it sees (message, arguments
+    and traceback). On a logger it sees that logger's records; on a handler, every record the
+    handler writes, whichever logger made it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _ordered:
+        if _secrets:
             message = record.getMessage()
             cleaned = redact(message)
             if cleaned != message:
@@ -85,4 +158,131 @@ class RedactingFilter(logging.Filter):
                 # The traceback of a chained backend error may quote a secret (a URL, a header);
                 # handlers print ``exc_text`` when it is set, so set it redacted.
                 record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            elif record.exc_text:
+                record.exc_text = redact(record.exc_text)
         return True
+
+
+def install_redacting_filter(*handlers: logging.Handler) -> None:
+    """Put one :class:`RedactingFilter` on each of :data:`REDACTED_LOGGERS` and on ``handlers``
+    (a handler's filter covers every logger that writes to it); installing twice changes nothing."""
+    targets: list[logging.Filterer] = [logging.getLogger(name) for name in REDACTED_LOGGERS]
+    for target in [*targets, *handlers]:
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            target.addFilter(RedactingFilter())
+
+
+# -- exceptions ---------------------------------------------------------------------------------
+E = TypeVar("E", bound=BaseException)
+
+#: Attributes of backend exceptions that hold raw requests, responses or documents: the request's
+#: headers (``Authorization``), the response's (``Set-Cookie``), a body, a JSON document.
+_RAW_ATTRIBUTES = ("headers", "history", "response", "request", "doc")
+
+
+def sanitize_exception(exc: E) -> E:
+    """Strip ``exc``, and every exception chained to it, of raw headers, bodies and documents, in
+    place; return ``exc``.
+
+    Call it on a backend exception before chaining it (``raise mapped from sanitize_exception(exc)``)
+    or on a g4f error before it leaves g4f: the exception objects stay (their types, messages and
+    tracebacks), but aiohttp's ``request_info`` keeps no headers, ``ClientResponseError.headers``
+    and curl_cffi's ``response`` are dropped, ``JSONDecodeError.doc`` and ``UnicodeError.object``
+    are emptied, and string arguments are redacted. In place, because ``__context__`` is set by
+    Python itself at ``raise`` time: the object it points to must be clean, not a copy.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        _scrub(current)
+        pending.extend(linked for linked in (current.__cause__, current.__context__) if linked is not None)
+        grouped = getattr(current, "exceptions", None)
+        if isinstance(grouped, tuple):
+            pending.extend(e for e in grouped if isinstance(e, BaseException))
+    return exc
+
+
+def _scrub(exc: BaseException) -> None:
+    from .errors import G4FError
+
+    if isinstance(exc, G4FError):  # made from redacted text; its own chain is walked by the caller
+        return
+    replaced: dict[int, object] = {}  # raw values that are also arguments (aiohttp passes them both ways)
+    info = getattr(exc, "request_info", None)
+    if info is not None:
+        replaced[id(info)] = _scrub_request_info(exc, info)
+    for name in _RAW_ATTRIBUTES:
+        if _has_attribute(exc, name):
+            value = getattr(exc, name)
+            clean = "" if name == "doc" and isinstance(value, str) else () if name == "history" else None
+            _set(exc, name, clean)
+            replaced[id(value)] = clean
+    if isinstance(exc, UnicodeError) and hasattr(exc, "object"):
+        exc.object = type(exc.object)()  # the undecodable (raw) data
+    try:
+        exc.args = tuple(replaced[id(arg)] if id(arg) in replaced else _clean(arg) for arg in exc.args)
+    except (AttributeError, TypeError):  # pragma: no cover - an exception type that fixes its args
+        pass
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes[:] = [redact(note) if isinstance(note, str) else note for note in notes]
+
+
+def _has_attribute(exc: BaseException, name: str) -> bool:
+    try:
+        return getattr(exc, name, None) is not None
+    except Exception:  # noqa: BLE001 - a property of a half-built exception
+        return False
+
+
+def _set(exc: BaseException, name: str, value: object) -> None:
+    try:
+        setattr(exc, name, value)
+    except (AttributeError, TypeError):  # read-only: fall back to the instance dict if it has one
+        if hasattr(exc, "__dict__"):
+            exc.__dict__[name] = value
+
+
+def _clean(arg: Any) -> Any:
+    if isinstance(arg, str):
+        return redact(arg)
+    if isinstance(arg, (bytes, bytearray)):
+        return type(arg)()
+    if isinstance(arg, Mapping):
+        return {}
+    return arg
+
+
+def _scrub_request_info(exc: BaseException, info: Any) -> object:
+    """aiohttp's ``RequestInfo`` (url, method, headers, real_url): no headers, redacted URLs."""
+    clean: object
+    try:
+        from multidict import CIMultiDict, CIMultiDictProxy
+        from yarl import URL
+
+        def clean_url(url: Any) -> Any:
+            text = str(url)
+            cleaned = redact(text)
+            return url if cleaned == text else URL(cleaned, encoded=True)
+
+        fields = {"url": clean_url(info.url), "headers": CIMultiDictProxy(CIMultiDict())}
+        if getattr(info, "real_url", None) is not None:
+            fields["real_url"] = clean_url(info.real_url)
+        replace = getattr(info, "_replace", None)
+        if replace is not None:
+            clean = replace(**fields)
+        else:  # older aiohttp: an attrs class
+            import attr
+
+            clean = attr.evolve(info, **fields)
+    except Exception:  # noqa: BLE001 - an unknown shape: dropping it is the safe way out
+        clean = None
+    _set(exc, "request_info", clean)
+    return clean
+
+
+install_redacting_filter()

@@ -10,7 +10,12 @@ from aiohttp import web
 from ..secrets import register_secrets
 from .gui import add_gui, public_gui
 from .middleware.auth import auth_middleware
+from .middleware.content_type import content_type_middleware
 from .middleware.errors import errors_middleware
+from .middleware.hosts import hosts_middleware
+from .middleware.json_body import json_body_middleware
+from .middleware.limits import in_flight_middleware
+from .middleware.origin import add_cors_headers, origin_middleware
 from .middleware.ratelimit import install_rate_limits
 from .routes import routes
 from .settings import DEFAULT_MAX_BODY_SIZE, ServerSettings
@@ -39,7 +44,13 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> web.Ap
     """
     settings = (settings or ServerSettings()).with_options(**options)
     register_secrets(settings.api_keys)
-    middlewares = [errors_middleware(settings.max_body_size)]
+    middlewares = [
+        errors_middleware(settings.max_body_size),
+        hosts_middleware(settings),  # DNS rebinding: 421 for a Host this server is not
+        origin_middleware(settings),  # CSRF: cross-origin only from --cors-origin (and preflights)
+        content_type_middleware(),  # 415 for a body that is not application/json
+        in_flight_middleware(settings.max_in_flight),  # 503 + Retry-After beyond --max-in-flight
+    ]
     if settings.api_keys:
         auth = auth_middleware(settings.api_keys)
         middlewares.append(public_gui(auth) if settings.gui else auth)  # the page loads, then asks for the key
@@ -50,6 +61,9 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> web.Ap
         add_gui(app)  # the web chat at /
     app.on_cleanup.append(_close_sessions)
     install_rate_limits(app, settings)  # --rate-limit / --token-limit, per API key
+    # innermost: a body is measured and parsed only for a request that passed every check above
+    app.middlewares.append(json_body_middleware(settings))
+    add_cors_headers(app, settings)
     if settings.redis_url:  # --redis: each worker shares its state from startup to cleanup
         from ..shared.state import cleanup_context
 

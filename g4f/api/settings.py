@@ -7,6 +7,7 @@ are shorthands for the fields of the same name.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -14,12 +15,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..shared.limits import RateLimit
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_SIZE", "DEFAULT_PORT", "ServerSettings"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_IN_FLIGHT", "DEFAULT_MAX_JSON_DEPTH",
+           "DEFAULT_MAX_JSON_VALUES", "DEFAULT_MAX_MESSAGES", "DEFAULT_PORT", "ServerSettings", "is_loopback"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1337
 #: Request bodies above this many bytes are refused with 413 (images inline as base64 fit).
 DEFAULT_MAX_BODY_SIZE = 20 * 1024 * 1024
+#: Bounded work per request (see docs/security.md): items of ``messages`` (or ``input``), JSON
+#: nesting, JSON values in a body, and requests handled at once (beyond it: 503 + Retry-After).
+DEFAULT_MAX_MESSAGES = 2048
+DEFAULT_MAX_JSON_DEPTH = 64
+DEFAULT_MAX_JSON_VALUES = 131_072
+DEFAULT_MAX_IN_FLIGHT = 256
 
 
 def _env_keys() -> tuple[str, ...]:
@@ -30,6 +38,20 @@ def _env_keys() -> tuple[str, ...]:
 
 def _env(name: str) -> str | None:
     return os.environ.get(name) or None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` serves this machine alone: ``localhost`` or a loopback address.
+
+    Other names are not resolved: a name is taken as reachable by others (the safe answer).
+    """
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,17 @@ class ServerSettings:
     #: Requests per API key (``--rate-limit 60/min``) and tokens per API key (``--token-limit``).
     rate_limit: RateLimit | None = None
     token_limit: RateLimit | None = None
+    #: Host names answered besides the bound address and loopback (``--allowed-host``; ``.example.org``
+    #: also covers its subdomains, ``*`` any name); a request for another Host gets 421.
+    allowed_hosts: tuple[str, ...] = ()
+    #: Origins whose pages may call the API (``--cors-origin``, ``*`` any); others get 403.
+    cors_origins: tuple[str, ...] = ()
+    #: Serve a non-loopback address without an API key (``--no-auth``; a warning says so).
+    no_auth: bool = False
+    max_messages: int = DEFAULT_MAX_MESSAGES
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    max_json_values: int = DEFAULT_MAX_JSON_VALUES
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
 
     def with_options(self, **options: Any) -> ServerSettings:
         """A copy with the given fields changed; ``api_key=`` sets a single key (None: keep)."""
@@ -64,3 +97,30 @@ class ServerSettings:
             if key is not None:
                 options["api_keys"] = (key,) if key else ()
         return replace(self, **options)
+
+    def check(self) -> list[str]:
+        """Refuse settings that cannot be served safely (``G4FError``, one line); return warnings.
+
+        A non-loopback address needs an API key: the server spends its owner's keys and cookies
+        for whoever reaches it. ``no_auth`` serves it anyway, with a warning.
+        """
+        from ..errors import G4FError
+
+        if not 0 <= self.port < 65536:  # 0: any free port (the announced line says which)
+            raise G4FError(f"the port must be between 0 and 65535, not {self.port}")
+        for name in ("max_body_size", "max_messages", "max_json_depth", "max_json_values", "max_in_flight"):
+            if getattr(self, name) < 1:
+                raise G4FError(f"{name} must be at least 1, not {getattr(self, name)}")
+        warnings = []
+        if not is_loopback(self.host) and not self.api_keys:
+            if not self.no_auth:
+                raise G4FError(
+                    f"refusing to serve {self.host or 'every address'} without an API key (anyone who reaches "
+                    f"it would spend your keys and cookies): set one with --api-key or G4F_API_KEY, "
+                    f"or pass --no-auth to serve it open anyway")
+            warnings.append(f"serving {self.host or 'every address'} without an API key (--no-auth): "
+                            f"anyone who reaches it spends your keys and cookies")
+        if self.host.strip("[]") in ("", "0.0.0.0", "::") and not self.allowed_hosts:
+            warnings.append("only requests for localhost and loopback addresses are answered: add "
+                            "--allowed-host NAME for each name or address clients use to reach this machine")
+        return warnings
