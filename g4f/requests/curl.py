@@ -332,12 +332,15 @@ class _RequestContext:
         try:
             session = await get_curl_session(view.impersonate, view.proxy, view.verify)
             seconds, what = _budget(read_timeout, deadline, total, silence="no response")
-            # curl's own limit (connect + low speed, for streams) ends a transfer this wait gave
-            # up on; without a stall timeout the whole request's bounds it.
+            # curl's own limit (connect + low speed, for streams) also ends a transfer this wait
+            # gave up on: the stall timeout, else the whole request's, else curl_cffi's default.
+            if timeout is None and total:
+                kwargs["timeout"] = total
+            elif timeout is not None:
+                kwargs["timeout"] = timeout
             raw = await _within(
                 session.request(self._method, self._url, stream=True, headers=headers or None,
-                                cookies=cookies or None, timeout=timeout if timeout is not None else total,
-                                **kwargs),
+                                cookies=cookies or None, **kwargs),
                 seconds, what, view.provider)
         except Exception as exc:
             mapped = map_transport_error(exc, view.provider)
