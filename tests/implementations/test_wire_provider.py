@@ -289,7 +289,7 @@ async def test_a_provider_without_build_payload_says_so():
 
 def test_the_bases_are_exported():
     import g4f.Provider
-    import g4f.Provider.template as template
+    from g4f.Provider import template
 
     assert template.WireProvider is WireProvider and g4f.Provider.WireProvider is WireProvider
     assert template.WireAuthedProvider.__module__ == "g4f.Provider.template.WireAuthedProvider"
