@@ -44,6 +44,8 @@ def check_settings(settings: ServerSettings) -> None:
     """
     from ..errors import G4FError
 
+    for warning in settings.check():  # refuses what cannot be served safely (a public address, no key)
+        logger.warning("g4f api: %s", warning)
     if settings.workers < 1:
         raise G4FError(f"--workers must be at least 1, not {settings.workers}")
     if settings.workers > 1 and not hasattr(os, "fork"):

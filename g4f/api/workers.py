@@ -35,6 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from .app import create_app
+from .protocol import AppRunner
 from .settings import ServerSettings
 
 __all__ = ["Supervisor", "bind", "run_worker"]
@@ -99,8 +100,9 @@ async def _serve(settings: ServerSettings, sockets: Sequence[socket.socket], par
             pass
     # handler_cancellation: a client that goes away cancels its request at once, which closes the
     # upstream stream instead of letting it run to its end (or its read timeout) for nobody.
-    runner = web.AppRunner(create_app(settings), handle_signals=False, handler_cancellation=True,
-                           access_log=_access_logger(settings), shutdown_timeout=settings.shutdown_timeout)
+    # g4f's AppRunner: a request aiohttp cannot parse gets a 400 that quotes none of it (g4f.api.protocol).
+    runner = AppRunner(create_app(settings), handle_signals=False, handler_cancellation=True,
+                       access_log=_access_logger(settings), shutdown_timeout=settings.shutdown_timeout)
     await runner.setup()
     watcher = loop.create_task(_watch_parent(parent, stop)) if parent is not None else None
     try:

@@ -21,6 +21,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -32,8 +33,16 @@ def _modules() -> dict[str, object]:
     return {name: importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES}
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake in the arguments is one line (``g4f api: error: ...``), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser(modules: dict[str, object]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="g4f", description="Chat with many LLM providers.")
+    # Subcommands' parsers are made by the same class (argparse's default parser_class).
+    parser = _Parser(prog="g4f", description="Chat with many LLM providers.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what g4f does (to stderr)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in modules.items():

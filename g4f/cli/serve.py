@@ -18,12 +18,31 @@ def add_parser(commands: Any) -> None:
 def add_arguments(api: argparse.ArgumentParser) -> None:
     """The server's options (``g4f gui`` takes the same)."""
     api.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1)")
-    api.add_argument("--port", type=int, default=None, help="port to listen on (default: 1337)")
+    api.add_argument("--port", type=_port, default=None, help="port to listen on (default: 1337; 0: any free port)")
     api.add_argument("--api-key", action="append", default=None,
                      help="require 'Authorization: Bearer <key>'; repeat it for several keys, each with its "
                           "own rate limits (default: $G4F_API_KEY and the comma-separated $G4F_API_KEYS; the "
                           "variables keep the keys out of the process list)")
-    api.add_argument("--max-body-size", type=int, default=None, help="largest request body in bytes")
+    api.add_argument("--max-body-size", type=_positive, default=None,
+                     help="largest request body in bytes (default: 20 MiB; beyond it: 413)")
+    api.add_argument("--no-auth", action="store_true",
+                     help="serve a non-loopback --host without an API key (anyone who reaches it spends your "
+                          "keys and cookies; without this, such a server refuses to start)")
+    api.add_argument("--allowed-host", action="append", type=_host, default=None, metavar="NAME",
+                     help="a Host name to answer besides localhost, 127.0.0.1, [::1] and the bound address "
+                          "(repeatable; .example.org covers its subdomains, * any name); others get 421")
+    api.add_argument("--cors-origin", action="append", type=_origin, default=None, metavar="ORIGIN",
+                     help="let web pages of this origin (scheme://host[:port]) call the API, with CORS "
+                          "headers (repeatable; * any origin); other cross-origin requests get 403")
+    api.add_argument("--max-messages", type=_positive, default=None, metavar="N",
+                     help="most items in a request's messages (or input) (default: 2048)")
+    api.add_argument("--max-json-depth", type=_positive, default=None, metavar="N",
+                     help="deepest nesting of a request body (default: 64)")
+    api.add_argument("--max-json-values", type=_positive, default=None, metavar="N",
+                     help="most JSON values in a request body (default: 131072)")
+    api.add_argument("--max-in-flight", type=_positive, default=None, metavar="N",
+                     help="most requests handled at once per process (default: 256; beyond it: 503 with "
+                          "Retry-After)")
     api.add_argument("--access-log", action="store_true", help="log every request line")
     api.add_argument("--workers", type=int, default=1, metavar="N",
                      help="worker processes serving the port, each with its own event loop (default: 1; "
@@ -38,6 +57,44 @@ def add_arguments(api: argparse.ArgumentParser) -> None:
                      help="requests per API key, e.g. 60/min (beyond it: 429 with Retry-After)")
     api.add_argument("--token-limit", type=_rate, default=None, metavar="RATE",
                      help="tokens per API key, as the answers' usage reports them, e.g. 10000/min")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 0 and 65535, not {port}")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _host(text: str) -> str:
+    name = text.strip()
+    if not name or any(char.isspace() or char in "/@?#" for char in name):
+        raise argparse.ArgumentTypeError(f"not a host name: {text!r}")
+    return name
+
+
+def _origin(text: str) -> str:
+    origin = text.strip().rstrip("/")
+    scheme, separator, rest = origin.partition("://")
+    valid = origin == "*" or (separator and scheme.lower() in ("http", "https") and rest
+                              and not any(char in rest for char in "/?#@ "))
+    if not valid:
+        raise argparse.ArgumentTypeError(
+            f"an origin is scheme://host[:port] (e.g. https://app.example), not {text!r}")
+    return origin
 
 
 def _rate(text: str) -> Any:
@@ -61,7 +118,10 @@ def settings(args: argparse.Namespace, host: str, port: int) -> Any:
         chosen = chosen.with_options(api_keys=tuple(dict.fromkeys(key for key in args.api_key if key)))
     if args.redis:
         chosen = chosen.with_options(redis_url=args.redis)
-    return chosen
+    limits = {name: getattr(args, name) for name in ("max_messages", "max_json_depth", "max_json_values",
+                                                     "max_in_flight") if getattr(args, name) is not None}
+    return chosen.with_options(allowed_hosts=tuple(args.allowed_host or ()),
+                               cors_origins=tuple(args.cors_origin or ()), no_auth=args.no_auth, **limits)
 
 
 def run(args: argparse.Namespace) -> None:
