@@ -85,8 +85,8 @@ def chat(background: Background, monkeypatch: pytest.MonkeyPatch, isolated_confi
 def browser() -> Iterator[Any]:
     executable = find_chromium()
     if executable is None:
-        pytest.skip("no Chromium found (Debian's /usr/bin/chromium, or set G4F_TEST_CHROMIUM): "
-                    "the web chat's browser tests need a real browser; .ci/run installs it")
+        pytest.skip("no Chromium found (Debian's /usr/bin/chromium, or $G4F_TEST_CHROMIUM): the web chat's "
+                    "browser tests need a real browser; .ci/run installs it")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -32,8 +32,12 @@ WAIT_MS = 10_000
 
 
 def find_chromium() -> str | None:
-    """``$G4F_TEST_CHROMIUM``, else Debian's ``/usr/bin/chromium``, else one on ``PATH``."""
-    candidates = [os.environ.get("G4F_TEST_CHROMIUM"), "/usr/bin/chromium"]
+    """``$G4F_TEST_CHROMIUM`` (``none``: no browser tests), else Debian's ``/usr/bin/chromium``,
+    else one on ``PATH``."""
+    chosen = os.environ.get("G4F_TEST_CHROMIUM")
+    if chosen is not None and chosen.lower() in ("", "none", "0"):
+        return None
+    candidates = [chosen, "/usr/bin/chromium"]
     candidates += [shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")]
     return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
 

@@ -372,3 +372,23 @@ def test_enter_sends_and_shift_enter_starts_a_new_line(page, chat):
     assert thread(page)[0]["text"] == "line one\nline two"
     assert page.input_value("#prompt") == ""
     assert server.groq.chat_requests[-1].body["messages"][0]["content"] == "line one\nline two"
+
+
+def test_after_a_failed_grok_answer_a_new_conversation_starts(page, chat):
+    server = chat()
+    open_chat(page, server)
+    choose(page, "Grok", "grok-3")
+    send(page, "Hello Grok")
+    wait_answered(page)
+    server.grok.fault = "server_error"  # the next request alone
+    send(page, "Fail now")
+    wait_answered(page, 2)
+    assert "HTTP 502" in thread(page)[-1]["error"]
+    # grok.com's copy and the page's may differ now (did it keep the failed turn?): start anew,
+    # with the page's history (the failed answer left out) as the prompt.
+    send(page, "Still there?")
+    wait_answered(page, 3)
+    assert server.grok.requests[-1].path.endswith("/conversations/new")
+    prompt = server.grok.requests[-1].payload["message"]
+    assert "Hello Grok" in prompt and "Fail now" in prompt and "Still there?" in prompt
+    assert answers(page)[-1].startswith("You said:")

@@ -3,6 +3,7 @@
 import { ServerError, apiKey, getJSON, setApiKey, streamChat } from "./api.js";
 import { deleteConversation, isConversationKey, loadConversations, loadSettings, newConversation,
          saveConversation, saveSettings } from "./store.js";
+import { copyText } from "./markdown.js";
 import { fillAssistant, fillSetup, fillSetupError, messageElement, splitThink } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -151,9 +152,11 @@ function fillModels() {
 
 async function loadCatalog() {
   try {
-    const [providers, models] = await Promise.all([getJSON("v1/providers"), getJSON("v1/models")]);
+    // The model list only fills the picker for "Auto": without it the page still works.
+    const models = getJSON("v1/models").catch((error) => (error.needsKey ? Promise.reject(error) : { data: [] }));
+    const [providers, listed] = await Promise.all([getJSON("v1/providers"), models]);
     state.providers = providers.data || [];
-    state.models = models.data || [];
+    state.models = listed.data || [];
     fillProviders();
     fillSetup(ui.setup, state.providers);
   } catch (error) {
@@ -161,7 +164,7 @@ async function loadCatalog() {
       return loadCatalog();
     }
     fillSetupError(ui.setup, error instanceof ServerError ? error.toJSON()
-      : { message: String(error), code: "network_error" });
+      : { message: String(error), code: "network_error" }, () => loadCatalog());
   }
   return undefined;
 }
@@ -269,7 +272,7 @@ const actions = {
   onRerender: () => renderConversation(),
   onCopy: async (text, target) => {
     try {
-      await navigator.clipboard.writeText(text);
+      await copyText(text);
       target.textContent = "Copied";
     } catch {
       target.textContent = "Copy failed";
@@ -347,18 +350,19 @@ function history(messages) {
   return sent;
 }
 
-/** The provider's conversation to continue (Grok's lives on grok.com): the one the latest answer
- *  returned, when the history still ends the way that answer left it. */
+/** The provider's conversation to continue (Grok's lives on grok.com): the one the last answer
+ *  returned, when exactly one new message of the user follows it. After a failed or stopped
+ *  answer the provider's copy may hold more or less than the page: a new conversation starts. */
 function continuation(conversation, chosenProvider) {
-  for (let index = conversation.messages.length - 1; index >= 0; index--) {
-    const message = conversation.messages[index];
-    if (message.role !== "assistant" || message.error || !message.content) continue;
-    const state_ = message.conversation;
-    if (!state_ || typeof state_ !== "object") return null;
-    if (chosenProvider && state_.provider && state_.provider !== chosenProvider) return null;
-    return state_;
-  }
-  return null;
+  const messages = conversation.messages;
+  const last = messages.length - 1;
+  if (last < 1 || messages[last].role !== "user") return null;
+  const answer = messages[last - 1];
+  if (answer.role !== "assistant" || answer.error || answer.stopped) return null;
+  const saved = answer.conversation;
+  if (!saved || typeof saved !== "object") return null;
+  if (chosenProvider && saved.provider && saved.provider !== chosenProvider) return null;
+  return saved;
 }
 
 /** After an edit or a regeneration the provider's own conversation has moved past what is kept. */
@@ -610,7 +614,7 @@ function start() {
   renderConversation();
   document.documentElement.dataset.ready = "true";
   loadCatalog();
-  ui.prompt.focus();
+  if (!NARROW.matches) ui.prompt.focus();  // on a phone, no keyboard popping up unasked
 }
 
 start();

@@ -127,7 +127,9 @@ export function renderText(text) {
   return paragraph;
 }
 
-async function copy(text) {
+/** Put `text` on the clipboard (also where the Clipboard API is missing: a page not served
+ *  from localhost or HTTPS). */
+export async function copyText(text) {
   if (navigator.clipboard && window.isSecureContext) {
     await navigator.clipboard.writeText(text);
     return;
@@ -164,7 +166,7 @@ export function decorateCodeBlocks(root) {
     button.setAttribute("aria-label", "Copy the code");
     button.addEventListener("click", async () => {
       try {
-        await copy((code || pre).textContent);
+        await copyText((code || pre).textContent);
         button.textContent = "Copied";
       } catch {
         button.textContent = "Copy failed";

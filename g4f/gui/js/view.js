@@ -223,7 +223,7 @@ export function fillSetup(container, providers) {
   container.replaceChildren(...nodes);
 }
 
-export function fillSetupError(container, error) {
-  const card = errorCard(error, null, null);
+export function fillSetupError(container, error, onRetry) {
+  const card = errorCard(error, onRetry, null);
   container.replaceChildren(element("h3", null, "Providers"), card);
 }
