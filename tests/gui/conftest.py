@@ -104,6 +104,12 @@ class Watched:
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+    #: A test that makes the policy refuse something on purpose sets this.
+    policy_refusals_expected: bool = False
+
+    @property
+    def policy_refusals(self) -> list[str]:
+        return [line for line in self.console if "Content Security Policy" in line]
 
 
 @pytest.fixture
@@ -119,8 +125,9 @@ def context_options() -> dict[str, Any]:
 
 @pytest.fixture
 def page(browser: Any, watched: Watched, context_options: dict[str, Any]) -> Iterator[Any]:
-    """A new page in a fresh context (empty storage). Every request and error is recorded, and an
-    uncaught JavaScript error fails the test."""
+    """A new page in a fresh context (empty storage). Every request and error is recorded; an
+    uncaught JavaScript error fails the test, and so does anything the page does that its own
+    Content-Security-Policy refuses (an inline style, a handler, a foreign request)."""
     context = browser.new_context(**context_options)
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
@@ -130,3 +137,5 @@ def page(browser: Any, watched: Watched, context_options: dict[str, Any]) -> Ite
     yield page
     context.close()
     assert not watched.errors, f"the page raised: {watched.errors}"
+    if not watched.policy_refusals_expected:
+        assert not watched.policy_refusals, "\n".join(watched.policy_refusals)
