@@ -52,6 +52,8 @@ def check_settings(settings: ServerSettings) -> None:
         raise G4FError("--workers needs fork (Linux, macOS); on this system run one g4f api per port instead")
     if settings.shutdown_timeout < 0:
         raise G4FError("--shutdown-timeout must not be negative")
+    if not settings.redis_timeout > 0:
+        raise G4FError("--redis-timeout must be a positive number of seconds")
     if settings.redis_url:
         from ..shared.crypto import Sealer
         from ..shared.redis_link import check_url, require_redis

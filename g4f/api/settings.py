@@ -72,7 +72,7 @@ class ServerSettings:
     #: Where shared state goes (``--redis`` / ``$G4F_REDIS_URL``); None: each process keeps its own.
     redis_url: str | None = field(default_factory=lambda: _env("G4F_REDIS_URL"), repr=False)
     #: Seconds a Redis call may take before the worker carries on with local state.
-    redis_timeout: float = 0.25
+    redis_timeout: float = 0.5
     #: Encrypts the credentials shared through Redis (``$G4F_SECRET_KEY``); None: not shared.
     secret_key: str | None = field(default_factory=lambda: _env("G4F_SECRET_KEY"), repr=False)
     #: Requests per API key (``--rate-limit 60/min``) and tokens per API key (``--token-limit``).

@@ -53,6 +53,9 @@ def add_arguments(api: argparse.ArgumentParser) -> None:
                      help="share provider health, rate limits, credentials (with $G4F_SECRET_KEY) and stores "
                           "with every worker and instance using this Redis: redis://[:password@]host:port/db "
                           "(default: $G4F_REDIS_URL, which keeps the password out of the process list)")
+    api.add_argument("--redis-timeout", type=float, default=None, metavar="SECONDS",
+                     help="how long a Redis call may take before a worker carries on with its own state "
+                          "(default: 0.5)")
     api.add_argument("--rate-limit", type=_rate, default=None, metavar="RATE",
                      help="requests per API key, e.g. 60/min (beyond it: 429 with Retry-After)")
     api.add_argument("--token-limit", type=_rate, default=None, metavar="RATE",
@@ -118,6 +121,8 @@ def settings(args: argparse.Namespace, host: str, port: int) -> Any:
         chosen = chosen.with_options(api_keys=tuple(dict.fromkeys(key for key in args.api_key if key)))
     if args.redis:
         chosen = chosen.with_options(redis_url=args.redis)
+    if args.redis_timeout is not None:
+        chosen = chosen.with_options(redis_timeout=args.redis_timeout)
     limits = {name: getattr(args, name) for name in ("max_messages", "max_json_depth", "max_json_values",
                                                      "max_in_flight") if getattr(args, name) is not None}
     return chosen.with_options(allowed_hosts=tuple(args.allowed_host or ()),

@@ -29,7 +29,7 @@ logger = logging.getLogger("g4f")
 T = TypeVar("T")
 
 #: Seconds any Redis call may take before Redis counts as unreachable.
-DEFAULT_TIMEOUT = 0.25
+DEFAULT_TIMEOUT = 0.5
 #: An outage is logged once; one that follows another within this many seconds is not logged again.
 _WARN_EVERY = 60.0
 _SCHEMES = ("redis", "rediss", "unix")

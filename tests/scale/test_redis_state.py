@@ -293,7 +293,7 @@ async def test_a_redis_that_stops_answering_costs_one_timeout(redis_server, capl
             later = time.monotonic() - started
         finally:
             os.kill(redis_server.process.pid, signal.SIGCONT)
-        assert 0.15 < first < 0.6 and later < 0.1
+        assert 0.15 < first < 1.5 and later < 0.5
         await eventually(lambda: state.link.up, timeout=5)
         await store.set("after", "shared again")
         assert await state.link.client.exists("g4f:kv:responses:after")
