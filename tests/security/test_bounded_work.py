@@ -17,7 +17,7 @@ from typing import Any
 import openai
 import pytest
 
-from g4f.api.body import DEFAULT_MAX_JSON_DEPTH, check_json
+from g4f.api.body import DEFAULT_MAX_JSON_DEPTH, check_json, parse_json
 from g4f.api.errors import ApiError
 from g4f.api.settings import ServerSettings
 from g4f.providers.base_provider import AsyncGeneratorProvider
@@ -137,17 +137,25 @@ def _limits(**fields: Any) -> ServerSettings:
     return ServerSettings(**fields)
 
 
-@pytest.mark.parametrize("body, code", [
-    (b'{"messages": [' + b"[" * 100 + b"]" * 100 + b"]}", "json_too_deep"),
-    (b'{"a": "' + b"[" * 100 + b'"}', None),                       # brackets inside strings are text
-    (b'{"a": "\\"' + b"[" * 100 + b'"}', None),                    # after an escaped quote too
-    (b'{"messages": [' + b"{}," * 2048 + b"{}]}", "too_many_messages"),
-    (b'{"messages": [' + b'"a,b,c",' * 2047 + b'"x"]}', None),    # commas inside strings are text
-    (b'{"m\\u0065ssages": [' + b"{}," * 2048 + b"{}]}", "too_many_messages"),  # an escaped key
-    (b'{"input": [' + b"{}," * 2048 + b"{}]}", "too_many_messages"),           # the Responses API
-    (b'{"other": [' + b"{}," * 2048 + b"{}]}", None),
-    (b'{"a": "' + b"\\\"" * 50_000, "invalid_json"),                # never closed: no quadratic rescan
-])
+CASES = {
+    "deep": (b'{"messages": [' + b"[" * 100 + b"]" * 100 + b"]}", "json_too_deep"),
+    "brackets in a string": (b'{"a": "' + b"[" * 100 + b'"}', None),
+    "after an escaped quote": (b'{"a": "\\"' + b"[" * 100 + b'"}', None),
+    "after an escaped backslash": (b'{"a": "\\\\", "b": [' + b"[" * 100 + b"]" * 100 + b"]}", "json_too_deep"),
+    "2049 messages": (b'{"messages": [' + b"{}," * 2048 + b"{}]}", "too_many_messages"),
+    "2048 messages": (b'{"messages": [' + b"{}," * 2047 + b"{}]}", None),
+    "commas in strings": (b'{"messages": [' + b'"a,b,c",' * 2047 + b'"x"]}', None),
+    "nested messages": (b'{"a": {"messages": [' + b"{}," * 2048 + b"{}]}}", None),
+    "items of items": (b'{"messages": [[' + b"{}," * 2048 + b"{}]]}", None),
+    "Responses API input": (b'{"input": [' + b"{}," * 2048 + b"{}]}", "too_many_messages"),
+    "another array": (b'{"other": [' + b"{}," * 2048 + b"{}]}", None),
+    "too many values": (b'{"a": [' + b"0," * 200_000 + b"0]}", "too_many_json_values"),
+    "too many strings": (b'{"a": [' + b'"",' * 300_000 + b'""]}', "too_many_json_values"),
+    "a string never ends": (b'{"a": "' + b"\\\"" * 50_000, "invalid_json"),
+}
+
+
+@pytest.mark.parametrize("body, code", CASES.values(), ids=CASES.keys())
 def test_check_json(body, code):
     settings = _limits()
     if code is None:
@@ -156,6 +164,16 @@ def test_check_json(body, code):
     with pytest.raises(ApiError) as caught:
         check_json(body, settings)
     assert caught.value.status == 400 and caught.value.code == code
+
+
+def test_the_count_is_exact_once_parsed():
+    """An escaped key ("m\\u0065ssages") is only known once parsed: counted then, before any use."""
+    body = b'{"m\\u0065ssages": [' + b"{}," * 2048 + b"{}]}"
+    check_json(body, _limits())
+    with pytest.raises(ApiError) as caught:
+        parse_json(body, _limits())
+    assert caught.value.code == "too_many_messages"
+    assert parse_json(b'{"messages": [' + b"{}," * 2047 + b"{}]}", _limits())["messages"] == [{}] * 2048
 
 
 def test_check_json_accepts_what_json_accepts():
