@@ -92,8 +92,7 @@ async def test_cancelled_during_a_stall_closes_the_upstream(upstream: Upstream) 
     reading = asyncio.Event()
 
     async def consume() -> None:
-        options: dict[str, Any] = {"read_timeout": 60} if upstream.kind == "openai" else {"timeout": 60}
-        async for item in upstream.stream(**options):
+        async for item in upstream.stream(read_timeout=60):  # the stall is ended by cancel(), not a timeout
             if is_text(item) and item:
                 reading.set()
 

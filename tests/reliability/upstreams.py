@@ -222,7 +222,7 @@ async def start_grok(serve: Any, monkeypatch: pytest.MonkeyPatch, sso: str | Non
     monkeypatch.setattr(Grok, "url", server.url)
     monkeypatch.setattr(Grok, "conversation_url", f"{server.url}/rest/app-chat/conversations")
     monkeypatch.setattr(Grok, "assets_url", f"{server.url}/assets")
-    return Upstream("grok", Grok, replica, {"cookies": {"sso": replica.sso}, "timeout": READ_TIMEOUT})
+    return Upstream("grok", Grok, replica, {"cookies": {"sso": replica.sso}, "read_timeout": READ_TIMEOUT})
 
 
 def open_fds() -> int:
