@@ -267,6 +267,7 @@ def test_missing_credentials_name_what_to_set(page, chat):
     card = page.locator("#thread article.assistant .error-card").inner_text()
     assert "GROQ_API_KEY" in card and "HTTP 401" in card
     assert hint in card  # the server's own hint for the provider, not a copy in the page
+    assert "restart `g4f api` and press Retry" in card
 
 
 def test_first_run_says_how_to_enable_each_provider(page, chat):

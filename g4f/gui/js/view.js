@@ -35,6 +35,9 @@ export function advice(error, authHint) {
   if (code === "network_error") return "Start it again (`g4f api`), then press Retry.";
   if (code === "invalid_api_key") return "Enter the server's API key (you are asked for it), then press Retry.";
   if (code === "missing_credentials" || error.status === 401) {
+    if (authHint && (error.message || "").includes(authHint)) {
+      return "Do that on the server's machine, then restart `g4f api` and press Retry.";
+    }
     return authHint
       ? `Give the server this provider's credentials: ${authHint}; then restart \`g4f api\` and press Retry.`
       : "Give the server this provider's credentials (see \"Providers\" on a new chat), restart `g4f api`, "
@@ -162,7 +165,7 @@ export function messageElement(message, index, actions) {
     foot.append(meta(message));
     const tools = element("div", "tools");
     if (message.content) tools.append(button("Copy", "ghost small copy", (event) => actions.onCopy(message.content, event.target), "Copy the answer"));
-    tools.append(button("Regenerate", "ghost small regenerate", retry, "Ask for this answer again"));
+    if (!message.error) tools.append(button("Regenerate", "ghost small regenerate", retry, "Ask for this answer again"));
     foot.append(tools);
   }
   article.append(foot);
