@@ -38,7 +38,8 @@ GUI_DIR = Path(__file__).resolve().parent.parent / "gui"
 #: The URL prefix of every file but the page itself (``/``).
 PREFIX = "/gui/"
 
-CONTENT_SECURITY_POLICY = "; ".join((
+#: The page's Content-Security-Policy, one directive a line.
+CSP_DIRECTIVES = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
@@ -55,7 +56,8 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "frame-ancestors 'none'",
     "require-trusted-types-for 'script'",
     "trusted-types dompurify",
-))
+)
+CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
