@@ -11,7 +11,9 @@ per request of the server's processes and of Redis; ``--json FILE`` writes the s
 
 The configurations: 1 worker; 2 workers; 2 workers with ``--redis``; 2 workers with ``--redis``
 and ``--rate-limit`` (one Redis round trip per request, the per-request cost of shared state); and
-1 worker with a local ``--rate-limit`` for comparison. The client shares the machine's cores
+1 worker with a local and with a Redis ``--rate-limit`` for comparison. Then (``--calls``) each
+shared-state operation a request may make is timed alone, one call after the other, against the
+local backend and against Redis: wall time, this process's CPU and Redis's CPU per call. The client shares the machine's cores
 with the server, as a load balancer on the same host would; on a machine that others load, the
 figures say so (the load average is printed with them).
 """
@@ -109,8 +111,9 @@ def tree_cpu(pid: int) -> float:
 
 
 def start_replica(tokens: int) -> tuple[subprocess.Popen[str], str]:
+    # stdin a pipe: the replica stops when it closes (no orphan server)
     process = subprocess.Popen([sys.executable, os.path.join(BENCH_DIR, "replica.py"), "--default-tokens",
-                                str(tokens)], stdout=subprocess.PIPE, text=True)
+                                str(tokens)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line.startswith("READY"):
@@ -132,6 +135,8 @@ def start_server(upstream: str, workers: int, options: tuple[str, ...], redis_ur
 
 
 def stop(process: subprocess.Popen[str]) -> None:
+    if process.stdin is not None:
+        process.stdin.close()
     if process.poll() is None:
         process.terminate()
         try:
@@ -222,6 +227,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tokens", type=int, default=20, help="content deltas per answer (a short stream)")
     parser.add_argument("--only", action="append", help="run only the configurations with this in their name")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--calls", type=int, default=5000,
+                        help="also time each shared-state operation this many times, local and Redis (0: not)")
     args = parser.parse_args(argv)
     configs = [c for c in CONFIGS if not args.only or any(part in c[0] for part in args.only)]
     if not configs:
@@ -230,7 +237,7 @@ def main(argv: list[str]) -> int:
     replica, upstream = start_replica(args.tokens)
     redis = None
     try:
-        if any(uses_redis for _, _, uses_redis, _ in configs):
+        if args.calls or any(uses_redis for _, _, uses_redis, _ in configs):
             from tests.scale.redis_server import REDIS_SERVER, RedisServer
 
             if REDIS_SERVER is None:
@@ -241,6 +248,7 @@ def main(argv: list[str]) -> int:
             print(f"{name} ...", file=sys.stderr, flush=True)
             results.append(measure(name, workers, redis if uses_redis else None, options, upstream, args))
             print(f"  {results[-1].summary()}", file=sys.stderr, flush=True)
+        calls = asyncio.run(_calls(redis.url, redis.process.pid, args.calls)) if args.calls and redis else []
     finally:
         if redis is not None:
             redis.close()
@@ -249,11 +257,62 @@ def main(argv: list[str]) -> int:
     print(f"{os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the end; "
           f"{args.concurrency} clients, {args.tokens}-token streams, {args.duration:g} s per configuration")
     print(table(results))
+    if calls:
+        print()
+        print(calls_table(calls))
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"load_average": load, "cores": os.cpu_count(), "options": vars(args),
-                       "results": [r.summary() for r in results]}, out, indent=2)
+                       "results": [r.summary() for r in results], "calls": calls}, out, indent=2)
     return 1 if any(r.errors for r in results) else 0
+
+
+# -- the calls themselves -------------------------------------------------------------------------
+async def _calls(url: str, redis_pid: int, count: int) -> list[dict[str, Any]]:
+    """Each shared-state operation a request may make, timed one after the other: local vs Redis."""
+    from g4f.providers.health import ProviderHealth
+    from g4f.shared import LocalBackend, RateLimit, RateLimiter, Store, use_backend
+    from g4f.shared.state import SharedState
+
+    limiter = RateLimiter(requests=RateLimit.parse("100000000/min"))
+    store = Store("bench", max_entries=100_000, ttl=600)
+    value = {"provider": "Grok", "conversation_id": "0f5a1c2e-7b3d-4e8f-9a6b-1c2d3e4f5a6b", "turns": 4}
+    operations = {
+        "rate limit check (one request)": lambda i: limiter.admit("bench-key"),
+        "store set (1 small JSON value)": lambda i: store.set(f"k{i % 5000}", value),
+        "store get": lambda i: store.get(f"k{i % 5000}"),
+    }
+    rows = []
+    state = SharedState(url, health=ProviderHealth(), install=False)
+    await state.start()
+    try:
+        for backend_name, backend in (("local", LocalBackend()), ("redis", state.backend)):
+            use_backend(backend)
+            for name, operation in operations.items():
+                for i in range(200):  # warm-up (connections, script cache)
+                    await operation(i)
+                wall, cpu = time.perf_counter(), time.process_time()
+                redis_cpu = cpu_seconds(redis_pid)
+                for i in range(count):
+                    await operation(i)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                redis_cpu = cpu_seconds(redis_pid) - redis_cpu if backend_name == "redis" else 0.0
+                rows.append({"operation": name, "backend": backend_name, "calls": count,
+                             "wall_us_per_call": round(wall / count * 1e6, 1),
+                             "g4f_cpu_us_per_call": round(cpu / count * 1e6, 1),
+                             "redis_cpu_us_per_call": round(redis_cpu / count * 1e6, 1)})
+    finally:
+        use_backend(None)
+        await state.close()
+    return rows
+
+
+def calls_table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| operation | backend | µs per call (wall) | g4f CPU µs | Redis CPU µs |", "| --- | --- | ---: | ---: | ---: |"]
+    for row in rows:
+        lines.append(f"| {row['operation']} | {row['backend']} | {row['wall_us_per_call']:.1f} | "
+                     f"{row['g4f_cpu_us_per_call']:.1f} | {row['redis_cpu_us_per_call']:.1f} |")
+    return "\n".join(lines)
 
 
 def _serve(upstream: str, options: list[str]) -> int:

@@ -62,6 +62,9 @@ def check_settings(settings: ServerSettings) -> None:
         require_redis()
         if settings.secret_key:
             Sealer(settings.secret_key)  # checks the key's length and that cryptography is installed
+        else:
+            logger.warning("g4f api: credentials are not shared through Redis: set G4F_SECRET_KEY (the same on "
+                           "every instance) to share them, sealed")
     elif settings.workers > 1 and (settings.rate_limit or settings.token_limit):
         logger.warning("g4f api: without --redis each of the %d workers counts its own rate limits (up to %d "
                        "times the limit in all); add --redis URL to share them", settings.workers,

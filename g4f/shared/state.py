@@ -66,7 +66,7 @@ class SharedState:
             if self.install:
                 auth_cache.shared = self.credentials
         else:
-            logger.info("shared state: credentials are not shared (set G4F_SECRET_KEY to share them encrypted)")
+            logger.debug("shared state: credentials are not shared (no secret key)")
         if self.install:
             self._previous_backend = use_backend(self.backend)
         self.link.on_up.append(self._resync)
