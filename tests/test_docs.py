@@ -1,11 +1,29 @@
-"""Every code sample in docs/ runs, against local replicas.
+"""Every code sample in docs/ runs, against local replicas: in this process, and pasted into a file.
+
+Conventions every page follows (new pages too; docs/README.md says the same to authors):
+
+* A ``python`` sample is a complete program: pasted into a file, ``python file.py`` runs it as
+  written. This test runs it twice: here (its output checked), and saved to a file run by
+  ``python`` in a subprocess, with the same replicas and environment variables. Async code goes
+  inside ``async def main():`` and the sample ends with ``asyncio.run(main())``.
+* Top-level ``await`` only in a sample meant for a running event loop (Jupyter, IPython,
+  ``python -m asyncio``), whose first line says so: ``# In a running event loop (Jupyter,
+  python -m asyncio):``. The file test runs such a sample as that loop would (inside a coroutine).
+  A sample with top-level ``await`` and without that line fails here, and so does the line on a
+  sample that does not need it.
+* ``continue`` (below) extends the previous python sample of the page: the file holds both.
+* A sample uses only what a reader has: credentials written as below, ``export`` lines, the
+  commands the reader would type. The replicas stand in for the services, reached through each
+  provider's base URL variable (``GROQ_BASE_URL``, ``XAI_BASE_URL``, ``OLLAMA_HOST``, ...).
+* Samples that need a real browser (``env=grok-login``) skip with the reason where no Chromium is
+  found (``tests/chromium.py``); ``.ci/run`` installs it and sets ``G4F_REQUIRE_CHROMIUM=1``.
 
 A fenced block's info string is its language and, optionally, attributes this test reads::
 
     ```python env=groq output="You said"
     ```
 
-* ``python``: executed (top-level ``await`` allowed) with its stdout captured.
+* ``python``: executed with its stdout captured (see above).
 * ``sh`` (``bash``, ``shell``; ``console`` runs its ``$ `` lines): each line runs: ``g4f ...`` through the command line in-process (``g4f api`` as a real
   process, until it answers), ``curl`` for real, ``export NAME=value`` sets a variable, ``pip
   install`` is checked against what it installs (a local path and extras that exist), never sent
@@ -34,6 +52,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +65,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.chromium import skip_without_chromium
 
 try:
     import tomllib
@@ -62,6 +83,26 @@ XAI_KEY = "xai-..."
 ACME_KEY = "acme-..."
 GROK_SSO = "your-sso-cookie"
 API_URLS = ("http://localhost:1337", "http://127.0.0.1:1337")
+#: The first line of a sample written for a running event loop (the only place for top-level ``await``).
+RUNNING_LOOP_MARK = "# In a running event loop"
+#: Environments that drive a real Chromium: skipped where none is found (tests/chromium.py).
+BROWSER_ENVS = frozenset({"grok-login"})
+#: Runs a file the way ``python -m asyncio`` runs what is typed into it: top-level ``await`` allowed.
+RUNNING_LOOP_RUNNER = """\
+import ast, asyncio, inspect, sys
+
+path = sys.argv[1]
+code = compile(open(path, encoding="utf-8").read(), path, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+async def main():
+    result = eval(code, {"__name__": "__main__", "__file__": path})
+    if inspect.iscoroutine(result):
+        await result
+
+
+asyncio.run(main())
+"""
 
 FENCE = re.compile(r"^(\s*)```(\S*)[ \t]*(.*)$")
 RUNNABLE = {"python", "sh", "bash", "shell", "console"}
@@ -79,7 +120,7 @@ class Sample:
 
     @property
     def id(self) -> str:
-        return f"{self.path.relative_to(DOCS)}:{self.line}"
+        return f"{os.path.relpath(self.path, DOCS)}:{self.line}"  # the repository's README: ../README.md
 
     @property
     def envs(self) -> list[str]:
@@ -90,6 +131,20 @@ class Sample:
         while samples[0].previous is not None:
             samples.insert(0, samples[0].previous)
         return samples
+
+    @property
+    def for_running_loop(self) -> bool:
+        """Marked as written for a running event loop (its first line is ``RUNNING_LOOP_MARK``)."""
+        first = next((line for line in self.code.splitlines() if line.strip()), "")
+        return first.startswith(RUNNING_LOOP_MARK)
+
+    @property
+    def needs_browser(self) -> bool:
+        return any(env in BROWSER_ENVS for step in self.chain() for env in step.envs)
+
+    def compiled(self, code: str) -> Any:
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if self.for_running_loop else 0
+        return compile(code, self.id, "exec", flags=flags)
 
 
 def _attributes(info: str) -> dict[str, str]:
@@ -102,7 +157,7 @@ def _attributes(info: str) -> dict[str, str]:
 
 def collect_samples() -> list[Sample]:
     samples: list[Sample] = []
-    for path in sorted(DOCS.rglob("*.md")):
+    for path in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
         lines = path.read_text().splitlines()
         last_python: Sample | None = None
         index = 0
@@ -137,6 +192,23 @@ def test_the_docs_have_samples_and_every_fence_is_known():
     assert len(SAMPLES) >= 20, "docs/ should teach by example"
     unknown = [f"{s.id} ({s.lang or 'no language'})" for s in ALL_SAMPLES if s.lang not in RUNNABLE | PARSED]
     assert not unknown, f"fences this test cannot run or parse: {unknown}"
+
+
+#: A sample's own process makes the docs environment's class patches before the sample runs.
+SITECUSTOMIZE = '''\
+"""Written by tests/test_docs.py: the docs environment's class patches, made in this process too."""
+import importlib
+import json
+import os
+
+for target, attributes in json.loads(os.environ.get("G4F_DOCS_PATCHES") or "{}").items():
+    module, _, name = target.partition(":")
+    owner = importlib.import_module(module)
+    for part in name.split("."):
+        owner = getattr(owner, part)
+    for attribute, value in attributes.items():
+        setattr(owner, attribute, value)
+'''
 
 
 # -- a loop in a thread, for servers that must run while samples block ---------------------------
@@ -182,17 +254,35 @@ class DocEnv:
     replicas: dict[str, Any] = field(default_factory=dict)
     #: Addresses written in samples -> where the replica serving them listens.
     addresses: dict[str, str] = field(default_factory=dict)
+    #: Class attributes patched here, to patch the same way in a sample's own process:
+    #: ``{"module:Class": {"attribute": value}}`` (Grok has no base URL variable).
+    class_patches: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Background jobs of shell samples (``... &``), in order: ``kill %1`` stops the first.
+    processes: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def point(self, provider: str, base_url: str) -> None:
+        """Point a provider at a replica the way a user would: through its base URL variable."""
+        from g4f.providers.registry import get_provider
+
+        variable = get_provider(provider).api_base_env  # type: ignore[attr-defined]
+        assert variable, f"{provider} has no base URL variable"
+        self.monkeypatch.setenv(variable, base_url)
 
     def openai_replica(self, provider: str, key: str | None, models: list[str], flavour: str = "OPENAI") -> Any:
         from g4f import testing
-        from g4f.providers.registry import get_provider
 
         replica = testing.OpenAIReplica(flavour=getattr(testing, flavour), api_key=key, models=models)
         self.background.run(replica.start())
         self.closers.append(lambda: self.background.run(replica.close()))
-        self.monkeypatch.setattr(get_provider(provider), "api_base", replica.base_url)
+        self.point(provider, replica.base_url)
         self.replicas[provider] = replica
         return replica
+
+    def patch(self, cls: type, **attributes: str) -> None:
+        """Set class attributes here and, through ``class_patches``, in a sample's own process."""
+        for name, value in attributes.items():
+            self.monkeypatch.setattr(cls, name, value)
+        self.class_patches.setdefault(f"{cls.__module__}:{cls.__qualname__}", {}).update(attributes)
 
     def script(self, script: str) -> None:
         """Script what the upstreams do next: ``name`` for every OpenAI-compatible replica of the
@@ -229,15 +319,11 @@ class DocEnv:
         self.monkeypatch.setenv("XAI_API_KEY", XAI_KEY)
 
     def _env_local(self) -> None:
-        from g4f import testing
-
         ollama = self.openai_replica("Ollama", None, ["llama3.2", "qwen2.5"])
         self.addresses["http://localhost:11434/v1"] = ollama.base_url
-        replica = testing.OpenAIReplica(api_key=None, models=["local-model"])
-        self.background.run(replica.start())
-        self.closers.append(lambda: self.background.run(replica.close()))
-        self.monkeypatch.setenv("G4F_LOCAL_API_BASE", replica.base_url)
-        self.addresses["http://localhost:8080/v1"] = replica.base_url
+        self.addresses["localhost:11434"] = ollama.url.removeprefix("http://")
+        self.openai_replica("LocalOpenAI", None, ["local-model"])
+        self.addresses["http://localhost:8080/v1"] = self.replicas["LocalOpenAI"].base_url
 
     async def _serve_here(self, app: Any) -> Any:
         from g4f.testing import LocalServer
@@ -247,9 +333,12 @@ class DocEnv:
         return server
 
     def _grok_replica(self) -> Any:
+        from g4f.Provider import Grok
         from tests.replicas.grok import GrokReplica, serve_grok
 
-        return self.background.run(serve_grok(self._serve_here, self.monkeypatch, GrokReplica(valid_sso={GROK_SSO})))
+        replica = self.background.run(serve_grok(self._serve_here, self.monkeypatch, GrokReplica(valid_sso={GROK_SSO})))
+        self.patch(Grok, url=Grok.url, conversation_url=Grok.conversation_url, assets_url=Grok.assets_url)
+        return replica
 
     def _env_grok(self) -> None:
         """grok.com's replica, and a cookie file as a browser extension exports it."""
@@ -266,7 +355,7 @@ class DocEnv:
 
         self._grok_replica()
         self.monkeypatch.setenv("HOME", str(self.workdir))  # no real browser cookie store answers
-        self.monkeypatch.setattr(Grok, "url", f"{Grok.url}/?autologin=1")
+        self.patch(Grok, url=f"{Grok.url}/?autologin=1")
 
     def _env_acme(self) -> None:
         from g4f import testing
@@ -301,10 +390,59 @@ class DocEnv:
             code = code.replace(written, actual)
         return code
 
+    def background_process(self, args: list[str], out: io.StringIO) -> None:
+        """``g4f replica ... &``: started as a real process, running once its banner is printed;
+        ``kill %N`` (or the end of the sample) stops it as Ctrl+C would."""
+        script = shutil.which("g4f") or ""
+        command = [script, *args] if script else [sys.executable, "-m", "g4f.cli", *args]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.processes.append(process)
+        self.closers.append(lambda: process.poll() is None and (process.terminate(), process.wait(30)))
+        assert process.stdout is not None
+        for line in process.stdout:  # the banner ends with "Ctrl+C stops it."; EOF means it exited
+            out.write(line)
+            if "Ctrl+C" in line:
+                return
+        raise AssertionError(f"`g4f {' '.join(args)}` exited ({process.wait(30)}):\n{out.getvalue()}")
+
+    def stop_background(self, number: int, out: io.StringIO) -> None:
+        process = self.processes[number - 1]
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+        out.write(output)
+        assert process.returncode == 0, f"the background job %{number} exited with {process.returncode}"
+
+    def process_environment(self) -> dict[str, str]:
+        """The environment of a sample run as its own process: this one's variables (credentials,
+        base URLs, the config folder), this ``sys.path`` (plugins installed by the sample's env)
+        and a ``sitecustomize`` that makes the same class patches before the sample starts."""
+        folder = self.workdir / "_sample_site"
+        folder.mkdir(exist_ok=True)
+        (folder / "sitecustomize.py").write_text(SITECUSTOMIZE)
+        path = os.pathsep.join([str(folder), *(p for p in sys.path if p)])
+        return {**os.environ, "PYTHONPATH": path, "G4F_DOCS_PATCHES": json.dumps(self.class_patches),
+                "PYTHONIOENCODING": "utf-8"}
+
     def close(self) -> None:
         for closer in reversed(self.closers):
             closer()
         self.background.close()
+
+
+def base_url_variables() -> set[str]:
+    """Every variable that points a built-in provider somewhere (and their older names)."""
+    from g4f.Provider.template._base_url import CONVENTIONS
+    from g4f.providers.registry import BUILTIN_PROVIDERS, get_provider
+
+    names = {getattr(get_provider(name), "api_base_env", None) for name in BUILTIN_PROVIDERS}
+    names |= {old for convention in CONVENTIONS.values() for old in convention.older_names}
+    return {name for name in names if name}
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -312,6 +450,13 @@ def doc_env(tmp_path, monkeypatch) -> Iterator[DocEnv]:
     workdir = tmp_path / "work"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
+    # Where this machine's own settings would send a provider, nothing is sent: the variables are
+    # unset, and the local servers' addresses lead to a closed port unless a sample's env serves them.
+    for name in base_url_variables():
+        monkeypatch.delenv(name, raising=False)
+    dead = f"http://127.0.0.1:{closed_port()}/v1"
+    monkeypatch.setenv("OLLAMA_HOST", dead)
+    monkeypatch.setenv("G4F_LOCAL_API_BASE", dead)
     env = DocEnv(monkeypatch, workdir)
     from g4f.models import ModelUtils
     from g4f.providers.health import health
@@ -354,11 +499,49 @@ def run_python(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
         return
     namespace: dict[str, Any] = {"__name__": "__docs__"}
     for step in sample.chain():
-        code = compile(env.substitute(step.code), step.id, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        code = step.compiled(env.substitute(step.code))
         with contextlib.redirect_stdout(out):
             result = eval(code, namespace)
             if inspect.iscoroutine(result):
                 asyncio.run(result)
+
+
+def program(sample: Sample, env: DocEnv) -> str:
+    """The file a reader would paste: the sample after the samples it continues."""
+    return "\n\n".join(env.substitute(step.code).rstrip("\n") for step in sample.chain()) + "\n"
+
+
+def run_python_file(sample: Sample, env: DocEnv, out: io.StringIO) -> tuple[type[BaseException], str] | None:
+    """Save the sample to a file and run it with ``python`` in its own process (a running-loop
+    sample as ``python -m asyncio`` would run it); the output goes to ``out``, and the g4f error
+    it ended with (its traceback's last line) is returned as (class, message)."""
+    path = env.workdir / f"sample_{sample.line}.py"
+    path.write_text(program(sample, env), encoding="utf-8")
+    command = [sys.executable, str(path)]
+    if any(step.for_running_loop for step in sample.chain()):
+        runner = env.workdir / "_running_loop.py"
+        runner.write_text(RUNNING_LOOP_RUNNER)
+        command = [sys.executable, str(runner), str(path)]
+    result = subprocess.run(command, cwd=env.workdir, env=env.process_environment(), capture_output=True,
+                            text=True, encoding="utf-8", timeout=240, check=False)
+    out.write(result.stdout)
+    if result.returncode == 0:
+        return None
+    error = _error_named_in(result.stderr)
+    assert error is not None, f"{sample.id} failed as a file ({result.returncode}):\n{result.stderr[-4000:]}"
+    return error
+
+
+def _error_named_in(stderr: str) -> tuple[type[BaseException], str] | None:
+    """The g4f error a traceback ends with (``g4f.errors.MissingAuthError: Groq: no API key ...``
+    and the lines of its message): (that class, the message), else None."""
+    import g4f.errors
+
+    matches = list(re.finditer(r"^g4f\.errors\.(\w+): ", stderr, re.MULTILINE))  # the last is what it ended with
+    kind = getattr(g4f.errors, matches[-1].group(1), None) if matches else None
+    if not (isinstance(kind, type) and issubclass(kind, BaseException)):
+        return None
+    return kind, stderr[matches[-1].end():].strip()
 
 
 def _logical_lines(code: str, prompted: bool = False) -> Iterator[str]:
@@ -389,15 +572,42 @@ def _piped_input(words: list[str]) -> tuple[str | None, list[str]]:
     return text, command
 
 
+def _free_ports_for_servers(code: str, env: DocEnv) -> None:
+    """A server a sample starts on a port it names (``g4f replica --port 8000 &``) gets a free
+    port instead, and every mention of the port in the sample follows it."""
+    for port in re.findall(r"g4f replica\b.*?--port (\d+)", code):
+        free = str(closed_port())
+        env.addresses.update({f"--port {port}": f"--port {free}", f"127.0.0.1:{port}": f"127.0.0.1:{free}",
+                              f"localhost:{port}": f"127.0.0.1:{free}"})
+
+
+def _commands(words: list[str]) -> Iterator[list[str]]:
+    """``a && b``: the commands of a line, in order (the first failure stops the sample)."""
+    command: list[str] = []
+    for word in words:
+        if word == "&&":
+            yield command
+            command = []
+        else:
+            command.append(word)
+    yield command
+
+
 def run_shell(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
+    if "runs-this-suite" in sample.attrs:  # the test command: this very run proves it
+        ci_commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
+        assert sample.code.strip() == ci_commands[-1].strip(), f"{sample.id} is not what .ci/run runs"
+        return
+    _free_ports_for_servers(sample.code, env)
     for line in _logical_lines(env.substitute(sample.code), prompted=sample.lang == "console"):
-        stdin, words = _piped_input(shlex.split(line, comments=True))
-        with pytest.MonkeyPatch.context() as scoped:
-            scoped.setattr(sys, "stdin", io.StringIO(stdin or ""))
-            while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):  # NAME=value command
-                name, _, value = words.pop(0).partition("=")
-                scoped.setenv(name, value)
-            run_command(sample, env, line, words, out)
+        stdin, all_words = _piped_input(shlex.split(line, comments=True))
+        for words in _commands(all_words):
+            with pytest.MonkeyPatch.context() as scoped:
+                scoped.setattr(sys, "stdin", io.StringIO(stdin or ""))
+                while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):  # NAME=value command
+                    name, _, value = words.pop(0).partition("=")
+                    scoped.setenv(name, value)
+                run_command(sample, env, line, words, out)
 
 
 def run_command(sample: Sample, env: DocEnv, line: str, words: list[str], out: io.StringIO) -> None:
@@ -408,6 +618,10 @@ def run_command(sample: Sample, env: DocEnv, line: str, words: list[str], out: i
             env.monkeypatch.setenv(name, value)
     elif command == "g4f" and words[1:2] == ["api"]:
         run_api_process(words[1:], out)
+    elif command == "g4f" and words[-1] == "&":
+        env.background_process(words[1:-1], out)
+    elif command == "kill" and words[1:2] and words[1].startswith("%"):
+        env.stop_background(int(words[1][1:]), out)
     elif command == "g4f":
         from g4f.cli import main
         from g4f.providers.registry import registry
@@ -480,6 +694,54 @@ def run_api_process(args: list[str], out: io.StringIO) -> None:
         out.write(output)
 
 
+def start_envs(sample: Sample, doc_env: DocEnv) -> None:
+    if sample.needs_browser:
+        skip_without_chromium()
+    for name in dict.fromkeys(e for step in sample.chain() for e in step.envs):
+        doc_env.start(name)
+    for script in filter(None, sample.attrs.get("script", "").split(",")):
+        doc_env.script(script)
+
+
+def check_outcome(sample: Sample, out: io.StringIO, raised: tuple[type[BaseException], str] | None) -> None:
+    """The sample ended as its attributes say: the error of ``raises=``, the ``output=`` text."""
+    expected_error = sample.attrs.get("raises")
+    if raised is not None:
+        kind, message = raised
+        assert expected_error in [k.__name__ for k in kind.__mro__], f"{sample.id} raised {kind.__name__}: {message}"
+        out.write(f"{kind.__name__}: {message}\n")
+    else:
+        assert not expected_error, f"{sample.id} should raise {expected_error}"
+    print(out.getvalue())  # shown by `pytest -rP`, and with a failure
+    for expected in filter(None, [sample.attrs.get("output")]):
+        assert expected in out.getvalue(), f"{sample.id}: {expected!r} not in the output:\n{out.getvalue()}"
+    for unexpected in filter(None, [sample.attrs.get("absent")]):
+        assert unexpected not in out.getvalue(), f"{sample.id}: {unexpected!r} in the output:\n{out.getvalue()}"
+
+
+PYTHON_SAMPLES = [s for s in SAMPLES if s.lang == "python"]
+#: Python samples a reader runs as a file (a ``pytest`` sample is a test module: pytest runs it from a file).
+PROGRAMS = [s for s in PYTHON_SAMPLES if "pytest" not in s.attrs]
+
+
+@pytest.mark.parametrize("sample", PYTHON_SAMPLES, ids=[s.id for s in PYTHON_SAMPLES])
+def test_python_samples_are_programs_or_say_they_need_a_running_loop(sample: Sample):
+    """Pasted into a file, a sample runs with ``python``: no top-level ``await`` unless its first
+    line says it is for a running event loop, and that line only where it is needed."""
+    try:
+        compile(sample.code, sample.id, "exec")
+    except SyntaxError as exc:
+        needs_loop = "outside" in str(exc.msg) and ("await" in exc.msg or "async" in exc.msg)
+        if not needs_loop:
+            raise
+        assert sample.for_running_loop, (
+            f"{sample.id}: top-level await fails in a file ({exc.msg}, line {exc.lineno}): put the code in "
+            f"`async def main():` and end with `asyncio.run(main())`, or start the sample with the line "
+            f"`{RUNNING_LOOP_MARK} (Jupyter, python -m asyncio):`")
+    else:
+        assert not sample.for_running_loop, f"{sample.id} runs as a file: drop its {RUNNING_LOOP_MARK!r} line"
+
+
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.id for s in SAMPLES])
 def test_sample_runs(sample: Sample, doc_env: DocEnv):
     if sample.lang == "toml":
@@ -488,26 +750,25 @@ def test_sample_runs(sample: Sample, doc_env: DocEnv):
     if sample.lang == "json":
         json.loads(sample.code)
         return
-    for name in dict.fromkeys(e for step in sample.chain() for e in step.envs):
-        doc_env.start(name)
-    for script in filter(None, sample.attrs.get("script", "").split(",")):
-        doc_env.script(script)
+    start_envs(sample, doc_env)
     out = io.StringIO()
-    expected_error = sample.attrs.get("raises")
+    raised = None
     try:
         if sample.lang == "python":
             run_python(sample, doc_env, out)
         else:
             run_shell(sample, doc_env, out)
     except Exception as exc:
-        if expected_error and expected_error in [k.__name__ for k in type(exc).__mro__]:
-            out.write(f"{type(exc).__name__}: {exc}\n")
-        else:
+        if sample.attrs.get("raises") not in [k.__name__ for k in type(exc).__mro__]:
             raise
-    else:
-        assert not expected_error, f"{sample.id} should raise {expected_error}"
-    print(out.getvalue())  # shown by `pytest -rP`, and with a failure
-    for expected in filter(None, [sample.attrs.get("output")]):
-        assert expected in out.getvalue(), f"{sample.id}: {expected!r} not in the output:\n{out.getvalue()}"
-    for unexpected in filter(None, [sample.attrs.get("absent")]):
-        assert unexpected not in out.getvalue(), f"{sample.id}: {unexpected!r} in the output:\n{out.getvalue()}"
+        raised = (type(exc), str(exc))
+    check_outcome(sample, out, raised)
+
+
+@pytest.mark.parametrize("sample", PROGRAMS, ids=[s.id for s in PROGRAMS])
+def test_sample_runs_as_a_file(sample: Sample, doc_env: DocEnv):
+    """What a reader does: paste the sample into a file and run ``python file.py``."""
+    start_envs(sample, doc_env)
+    out = io.StringIO()
+    raised = run_python_file(sample, doc_env, out)
+    check_outcome(sample, out, raised)

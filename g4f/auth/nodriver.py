@@ -286,6 +286,22 @@ async def open_browser(
             shutil.rmtree(profile, ignore_errors=True)
 
 
+async def _page_loaded(tab: Any, timeout: float = 15.0) -> None:
+    """Wait (at most ``timeout`` s) until the tab shows a loaded page other than the blank start page.
+
+    ``Browser.get`` returns as soon as the navigation has started: a callback that queried the DOM
+    then could get the blank page's document just before the new one replaced it, and fail with
+    "Could not find node with given id". A page that stays slow is left to the cookie wait.
+    """
+    script = "location.href !== 'about:blank' && document.readyState === 'complete'"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # "context destroyed" while the navigation commits
+            if await tab.evaluate(script, return_by_value=True) is True:
+                return
+        await asyncio.sleep(0.05)
+
+
 async def _site_cookies(tab: Any, url: str) -> dict[str, str]:
     from nodriver import cdp
 
@@ -342,6 +358,7 @@ async def browser_login(
         progress = None
     async with open_browser(headless=headless, browser_path=browser_path, proxy=proxy) as browser:
         tab = await browser.get(url)
+        await _page_loaded(tab)
         user_agent = await tab.evaluate("navigator.userAgent", return_by_value=True)
         callback_task = asyncio.ensure_future(callback(tab)) if callback is not None else None
         started = time.monotonic()

@@ -13,11 +13,13 @@ from g4f.auth.nodriver import browser_flags, browser_login, find_browser
 from g4f.errors import MissingAuthError, MissingRequirementsError
 from g4f.Provider.needs_auth.Grok import Grok
 from g4f.providers.response import AuthResult, RequestLogin
+from tests.chromium import needs_chromium
 from tests.replicas.grok import LOGIN_PASSWORD, LOGIN_USER, GrokReplica, serve_grok
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium (.ci/run installs it)"),
+    needs_chromium(),  # skipped where no Chromium is found, never in CI
+    pytest.mark.skipif(not Path("/proc").is_dir(), reason="watches the browser's processes in /proc (Linux)"),
 ]
 
 

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from ...providers.hints import audience
 from ..errors import ApiError, to_api_error
 from ..responses import json_response
 
@@ -21,7 +22,8 @@ def errors_middleware(max_body_size: int) -> Middleware:
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            return await handler(request)
+            with audience("api"):  # credential hints name what a client can do, not Python arguments
+                return await handler(request)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
