@@ -17,7 +17,7 @@ from .result import AuthResult
 if TYPE_CHECKING:
     from ..shared.credentials import SharedCredentials
 
-__all__ = ["AuthCache"]
+__all__ = ["AuthCache", "shared"]
 
 logger = logging.getLogger("g4f")
 
