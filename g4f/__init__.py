@@ -67,12 +67,12 @@ class ChatCompletion:
         """
         from .providers.asyncio import run_sync, to_sync_iter
         from .providers.base_provider import collect_text
+        from .providers.call import prepare
 
-        model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
+        call = prepare(model, messages, provider, stream=stream, ignore_working=ignore_working, **kwargs)
         if stream:
-            return to_sync_iter(lambda: _open_stream(prov, model_name, messages, True, kwargs))
-        answer = run_sync(lambda: collect_text(_open_stream(prov, model_name, messages, False, kwargs)))
-        return _name_provider(answer, prov, model_name)
+            return to_sync_iter(call.events)
+        return run_sync(lambda: collect_text(call.events()))
 
     @overload
     @staticmethod
@@ -102,41 +102,12 @@ class ChatCompletion:
     ) -> CompletionText | AsyncIterator[Any]:
         """The answer as a string, or (``stream=True``) an async iterator of text deltas and events."""
         from .providers.base_provider import collect_text
+        from .providers.call import prepare
 
-        model_name, prov, messages = _prepare(model, messages, provider, stream, ignore_working)
-        stream_ = _open_stream(prov, model_name, messages, stream, kwargs)
+        call = prepare(model, messages, provider, stream=stream, ignore_working=ignore_working, **kwargs)
         if stream:
-            return stream_
-        return _name_provider(await collect_text(stream_), prov, model_name)
-
-
-def _prepare(model: Any, messages: Any, provider: Any, stream: bool, ignore_working: bool) -> tuple[str, Any, Any]:
-    from .providers.helper import validate_messages
-    from .providers.resolve import get_model_and_provider
-
-    model_name, prov = get_model_and_provider(model, provider, stream, ignore_working)
-    return model_name, prov, validate_messages(messages, getattr(prov, "__name__", None))
-
-
-def _open_stream(prov: Any, model: str, messages: Any, stream: bool, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
-    # Whatever HTTP library a provider used, its errors reach the caller as g4f errors.
-    from .requests.transport import map_stream_errors
-
-    stream_ = prov.create_async_generator(model, messages, stream=stream, **kwargs)
-    return map_stream_errors(stream_, _provider_name(prov))
-
-
-def _provider_name(prov: Any) -> str:
-    return str(prov.get_name()) if hasattr(prov, "get_name") else type(prov).__name__
-
-
-def _name_provider(answer: CompletionText, prov: Any, model: str) -> CompletionText:
-    # ``answer.provider`` says who answered even when the provider did not announce itself.
-    if answer.provider is None:
-        from .providers.response import ProviderInfo
-
-        answer.events.insert(0, ProviderInfo(_provider_name(prov), model or None))
-    return answer
+            return call.events()
+        return await collect_text(call.events())
 
 
 def get_cookies(domain: str, *args: Any, **kwargs: Any) -> dict[str, str]:

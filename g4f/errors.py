@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import builtins
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .secrets import redact
@@ -84,7 +84,18 @@ def _rebuild(cls: type[G4FError], state: dict[str, Any]) -> G4FError:
 
 
 class MissingAuthError(G4FError):
-    """Raised when credentials are missing, invalid or expired (HTTP 401/403)."""
+    """Raised when credentials are missing, invalid or expired (HTTP 401/403).
+
+    ``hints`` maps provider names to one line each on how to give them credentials (set by
+    auto-selection when no provider has any; empty otherwise).
+    """
+
+    hints: Mapping[str, str]
+
+    def __init__(self, message: str = "", *, provider: str | None = None, status: int | None = None,
+                 hints: Mapping[str, str] | None = None) -> None:
+        super().__init__(message, provider=provider, status=status)
+        self.hints = dict(hints or {})
 
 
 class MissingRequirementsError(G4FError, ImportError):
@@ -104,16 +115,32 @@ class ProviderNotWorkingError(G4FError):
 
 
 class ResponseStatusError(G4FError):
-    """Raised for an HTTP error status that has no more specific error."""
+    """Raised for an HTTP error status that has no more specific error.
+
+    ``retry_after`` is the number of seconds the upstream asked to wait (its ``Retry-After``
+    header, which 503s carry too), or None.
+    """
 
     status: int
+    retry_after: float | None
 
-    def __init__(self, message: str = "", *, provider: str | None = None, status: int = 0) -> None:
+    def __init__(self, message: str = "", *, provider: str | None = None, status: int = 0,
+                 retry_after: float | None = None) -> None:
         super().__init__(message, provider=provider, status=status)
+        self.retry_after = retry_after
 
 
 class BadRequestError(ResponseStatusError):
-    """Raised when the upstream refuses the request as invalid (HTTP 400, 413, 422)."""
+    """Raised when the request is refused as invalid: by g4f before anything is sent (``status``
+    0), or by the upstream (HTTP 400, 413, 422). ``param`` names the field at fault, when known.
+    """
+
+    param: str | None
+
+    def __init__(self, message: str = "", *, provider: str | None = None, status: int = 0,
+                 param: str | None = None) -> None:
+        super().__init__(message, provider=provider, status=status)
+        self.param = param
 
 
 class PaymentRequiredError(ResponseStatusError):
@@ -134,8 +161,7 @@ class RateLimitError(ResponseStatusError):
         status: int = 429,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, provider=provider, status=status)
-        self.retry_after = retry_after
+        super().__init__(message, provider=provider, status=status, retry_after=retry_after)
 
 
 class ResponseError(G4FError):
@@ -154,7 +180,13 @@ if sys.version_info < (3, 11):  # asyncio.TimeoutError became builtins.TimeoutEr
 
 
 class TimeoutError(*_timeout_bases):  # type: ignore[misc]
-    """Raised when connecting or reading takes longer than the configured timeout."""
+    """Raised when connecting or reading takes longer than the configured timeout.
+
+    ``connecting`` is True when no response had begun (the connection or the response headers
+    took too long): only then is trying again likely to help.
+    """
+
+    connecting: bool = False
 
 
 class NestAsyncioError(G4FError, RuntimeError):

@@ -13,7 +13,7 @@ import g4f
 from g4f.errors import BadRequestError, NestAsyncioError, ProviderNotFoundError, ProviderNotWorkingError
 from g4f.models import Model, ModelUtils
 from g4f.providers.base_provider import AsyncGeneratorProvider
-from g4f.providers.response import FinishReason, Reasoning
+from g4f.providers.response import FinishReason, ProviderInfo, Reasoning
 from g4f.requests import get_session, raise_for_status, sse_stream
 from g4f.testing.server import LocalServer
 from tests.requests.test_sessions import threaded_server
@@ -95,7 +95,8 @@ def test_kwargs_pass_through_on_every_path():
 
 def test_streamed_and_whole_answers():
     chunks = list(g4f.ChatCompletion.create("m", MESSAGES, provider=Recorder, stream=True))
-    assert chunks == [Reasoning("..."), "model=m", FinishReason("stop")]
+    # Exactly one ProviderInfo, before the first output: the call boundary names who answers.
+    assert chunks == [ProviderInfo("Recorder", "m", "Recorder"), Reasoning("..."), "model=m", FinishReason("stop")]
     answer = g4f.ChatCompletion.create("m", MESSAGES, provider=Recorder)
     assert answer == "model=m" and answer.finish_reason == "stop"
 
@@ -167,7 +168,8 @@ def test_user_provider_sync_paths(monkeypatch):
         monkeypatch.setattr(MyProvider, "url", url)
         assert g4f.ChatCompletion.create("tiny", MESSAGES, provider=MyProvider) == "Hi Hello"
         chunks = list(g4f.ChatCompletion.create("tiny", MESSAGES, provider=MyProvider, stream=True))
-        assert chunks == ["Hi", " ", "Hello"]
+        assert [chunk for chunk in chunks if isinstance(chunk, str)] == ["Hi", " ", "Hello"]
+        assert isinstance(chunks[0], ProviderInfo) and chunks[0].name == "MyProvider"
     assert [body["model"] for body in seen] == ["tiny", "tiny"]
 
 
@@ -177,7 +179,9 @@ async def test_user_provider_async_paths(monkeypatch):
         monkeypatch.setattr(MyProvider, "url", server.url)
         assert await g4f.ChatCompletion.create_async("tiny", MESSAGES, provider=MyProvider) == "Hi Hello"
         stream = await g4f.ChatCompletion.create_async("tiny", MESSAGES, provider=MyProvider, stream=True)
-        assert [chunk async for chunk in stream] == ["Hi", " ", "Hello"]
+        chunks = [chunk async for chunk in stream]
+        assert [chunk for chunk in chunks if isinstance(chunk, str)] == ["Hi", " ", "Hello"]
+        assert isinstance(chunks[0], ProviderInfo) and chunks[0].name == "MyProvider"
     assert seen[0]["messages"] == MESSAGES
 
 

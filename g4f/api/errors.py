@@ -37,6 +37,7 @@ from ..errors import (
     RetryProviderError,
     TimeoutError,
 )
+from ..providers.failures import is_provider_failure
 from ..secrets import redact
 
 __all__ = ["ApiError", "to_api_error"]
@@ -93,7 +94,7 @@ def _from_g4f(exc: G4FError) -> ApiError:
     if isinstance(exc, ProviderNotWorkingError):
         return ApiError(400, message, "invalid_request_error", "provider_not_working", "provider")
     if isinstance(exc, BadRequestError):
-        return ApiError(400, message, "invalid_request_error", "invalid_request")
+        return ApiError(400, message, "invalid_request_error", "invalid_request", exc.param)
     if isinstance(exc, TimeoutError):
         return ApiError(504, message, "upstream_error", "upstream_timeout")
     if isinstance(exc, MissingRequirementsError):
@@ -107,11 +108,19 @@ def _from_g4f(exc: G4FError) -> ApiError:
 
 
 def to_api_error(exc: BaseException) -> ApiError:
-    """The answer for any exception a request raised; unexpected ones are logged, not detailed."""
+    """The answer for any exception a request raised; bugs are logged, not detailed.
+
+    A provider's own exception (a plugin's ``RuntimeError``, say) is the upstream failing, as
+    :func:`g4f.providers.failures.is_provider_failure` decides: 502, like any upstream failure.
+    """
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, G4FError):
         return _from_g4f(exc)
+    if is_provider_failure(exc):
+        detail = redact(f"{type(exc).__name__}: {exc}")
+        logger.info("g4f api: a provider failed: %s", detail)
+        return ApiError(502, f"the provider failed: {detail}", "upstream_error", "upstream_failed")
     text = redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     logger.error("g4f api: unexpected error\n%s", text)
     return ApiError(500, "internal server error", "server_error", "internal_error")

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ..client import AsyncChunkStream, AsyncClient
-from ..client.catalog import list_models, list_providers
+from ..client.catalog import list_models_async, list_providers_async
 from ..errors import G4FError
 from ..requests.jsonlib import loads
 from .errors import ApiError, to_api_error
@@ -21,7 +21,9 @@ __all__ = ["routes"]
 
 logger = logging.getLogger("g4f")
 routes = web.RouteTableDef()
-_client = AsyncClient()
+# No request may start a browser or any process on the server's machine: a provider that would
+# log in interactively answers "run `g4f login ...`" instead (``login=False``).
+_client = AsyncClient(login=False)
 
 
 async def _read_json(request: web.Request) -> Any:
@@ -97,14 +99,14 @@ async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
 @routes.get("/v1/models")
 @routes.get("/models")
 async def models(request: web.Request) -> web.Response:
-    found = await asyncio.to_thread(list_models)
+    found = await list_models_async()
     return json_response({"object": "list", "data": [model.to_dict() for model in found]})
 
 
 @routes.get("/v1/models/{model}")
 async def model(request: web.Request) -> web.Response:
     wanted = request.match_info["model"]
-    for found in await asyncio.to_thread(list_models):
+    for found in await list_models_async():
         if found.id == wanted:
             return json_response(found.to_dict())
     raise ApiError(404, f"model {wanted!r} not found", code="model_not_found", param="model")
@@ -112,14 +114,14 @@ async def model(request: web.Request) -> web.Response:
 
 @routes.get("/v1/providers")
 async def providers(request: web.Request) -> web.Response:
-    rows = await asyncio.to_thread(list_providers)
+    rows = await list_providers_async()
     return json_response({"object": "list", "data": [row.to_dict() for row in rows]})
 
 
 @routes.get("/v1/providers/{provider}")
 async def provider(request: web.Request) -> web.Response:
     wanted = request.match_info["provider"].lower()
-    for row in await asyncio.to_thread(list_providers):
+    for row in await list_providers_async():
         if row.name.lower() == wanted:
             return json_response(row.to_dict())
     raise ApiError(404, f"no provider named {request.match_info['provider']!r}", code="provider_not_found",

@@ -56,11 +56,16 @@ def _parser(modules: dict[str, object]) -> argparse.ArgumentParser:
 def _report(exc: BaseException, verbose: bool) -> None:
     """g4f errors say what happened in their first line; the lines after it (each provider's
     error, for a fallback) are shown with ``--verbose``."""
+    from g4f.errors import G4FError
+    from g4f.secrets import redact
+
     lines = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
-    print(f"g4f: error: {lines[0]}", file=sys.stderr)
+    if not isinstance(exc, G4FError):
+        lines[0] = f"{type(exc).__name__}: {lines[0]}"
+    print(f"g4f: error: {redact(lines[0])}", file=sys.stderr)
     if verbose:
         for line in lines[1:]:
-            print(f"g4f: {line}", file=sys.stderr)
+            print(f"g4f: {redact(line)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         modules[args._module].run(args)  # type: ignore[attr-defined]
     except G4FError as exc:
         _report(exc, args.verbose)
+        return 1
+    except Exception as exc:
+        from g4f.providers.failures import is_provider_failure
+
+        if not is_provider_failure(exc):
+            raise  # a bug: the traceback is what is needed
+        _report(exc, args.verbose)  # a provider's own error (a plugin's RuntimeError): one line
         return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -86,13 +86,12 @@ class _Printer:
 async def _answer(messages: list[dict[str, Any]], model: str, provider: Any, conversation: Any,
                   printer: _Printer, options: dict[str, Any]) -> tuple[str, Any, str | None]:
     """Stream one answer; returns its text, the conversation state and who answered."""
-    import g4f
+    from g4f.providers.call import prepare
 
     kwargs = dict(options)
-    kwargs.setdefault("return_conversation", True)  # so the next turn continues the same conversation
-    if conversation is not None:
+    if conversation is not None:  # the provider's own conversation (Grok's), continued
         kwargs["conversation"] = conversation
-    stream = await g4f.ChatCompletion.create_async(model, messages, provider=provider, stream=True, **kwargs)
+    stream = prepare(model, messages, provider, stream=True, **kwargs).events()
     parts: list[str] = []
     answered_by: str | None = None
     try:

@@ -10,15 +10,14 @@ calling thread (one item at a time when streaming), like ``g4f.ChatCompletion.cr
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..providers.asyncio import run_sync, to_sync_iter
-from ..providers.helper import validate_messages
-from .catalog import list_models
+from ..providers.call import prepare
+from ..providers.types import provider_name
+from .catalog import list_models, list_models_async
 from .convert import as_conversation, collect_completion, iter_chunks
-from .service import get_model_and_provider, provider_name
 from .stop import normalize_stop
 from .stubs import ChatCompletion, ChatCompletionChunk, ModelList
 
@@ -66,24 +65,17 @@ class AsyncChunkStream:
 
 
 class _Request:
-    """One prepared call: the provider's stream is made only when it is first read."""
+    """One prepared call: resolved and checked at once (by the call boundary); the provider's
+    stream is opened only when it is first read."""
 
-    __slots__ = ("kwargs", "messages", "model", "provider", "provider_name", "stop", "stream")
+    __slots__ = ("call", "stop")
 
     def __init__(self, defaults: dict[str, Any], messages: Any, model: Any, provider: Any, stream: bool,
                  stop: Any, conversation: Any, ignore_working: bool, kwargs: dict[str, Any]) -> None:
         from ..errors import BadRequestError
 
-        n = kwargs.pop("n", None)
-        if n not in (None, 1):
-            raise BadRequestError(f"n={n} is not supported: g4f returns one choice per request")
         if messages is None:
-            raise BadRequestError("messages is required")
-        self.model, self.provider = get_model_and_provider(
-            model, provider if provider is not None else defaults.get("provider"), stream, ignore_working)
-        self.provider_name = provider_name(self.provider)
-        self.messages = validate_messages(messages, self.provider_name)
-        self.stream = stream
+            raise BadRequestError("messages is required", param="messages")
         self.stop = normalize_stop(stop)
         for name in ("api_key", "proxy"):
             if kwargs.get(name) is None and defaults.get(name) is not None:
@@ -96,20 +88,16 @@ class _Request:
         conversation = as_conversation(conversation)
         if conversation is not None:
             kwargs["conversation"] = conversation
-        # Providers with server-side conversations (Grok) yield their state only when asked; the
-        # OpenAI-shaped result always has room for it (``completion.conversation``).
-        kwargs.setdefault("return_conversation", True)
-        self.kwargs = kwargs
-
-    def events(self) -> AsyncIterator[Any]:
-        return self.provider.create_async_generator(
-            self.model, self.messages, stream=self.stream, **self.kwargs)
+        self.call = prepare(model, messages, provider if provider is not None else defaults.get("provider"),
+                            stream=stream, ignore_working=ignore_working, **kwargs)
 
     def chunks(self) -> AsyncIterator[ChatCompletionChunk]:
-        return iter_chunks(self.events(), self.model, self.provider_name, self.stop or None)
+        call = self.call
+        return iter_chunks(call.events(), call.model, call.provider_name, self.stop or None)
 
     def completion(self) -> Awaitable[ChatCompletion]:
-        return collect_completion(self.events(), self.model, self.provider_name, self.stop or None)
+        call = self.call
+        return collect_completion(call.events(), call.model, call.provider_name, self.stop or None)
 
 
 class _Completions:
@@ -186,8 +174,9 @@ class Models:
 
 class AsyncModels(Models):
     async def list(self, provider: Any = None) -> ModelList:  # type: ignore[override]
-        # A provider may ask its upstream for its model list: keep that off the event loop.
-        return await asyncio.to_thread(Models.list, self, provider)
+        """The models of ``provider`` (default: the client's), or of every provider; asked on the
+        caller's loop (a provider's ``/models`` request uses the loop's shared session)."""
+        return ModelList(await list_models_async(provider if provider is not None else self._defaults.get("provider")))
 
 
 class _BaseClient:

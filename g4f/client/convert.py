@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from ..errors import BadRequestError
@@ -73,6 +73,116 @@ def image_parts(event: ImageResponse) -> list[dict[str, Any]]:
     return [{"type": "image_url", "image_url": {"url": url}, "alt": event.alt} for url in event.urls]
 
 
+class _Answer:
+    """The state of one answer being turned into chunks: who answers, what the last chunk carries.
+
+    Text deltas go through :meth:`text` (the hot path: one chunk, nothing else); events through
+    :meth:`event`, which returns the chunks they make (most make none, they fill the last chunk).
+    """
+
+    __slots__ = ("conversation", "created", "cutter", "finish", "id", "model", "provider", "role", "title",
+                 "tool_calls", "usage", "wrote_content")
+
+    def __init__(self, model: str, provider: str | None, stop: list[str] | None, completion_id: str | None) -> None:
+        self.id = completion_id or new_completion_id()
+        self.created = int(time.time())
+        self.model = model
+        self.provider = provider
+        self.cutter = StopCutter(stop) if stop else None
+        self.role: str | None = "assistant"
+        self.finish: str | None = None
+        self.usage: Usage | None = None
+        self.conversation: JsonConversation | None = None
+        self.title: str | None = None
+        self.wrote_content = False
+        self.tool_calls = 0
+
+    def _chunk(self, delta: ChatCompletionDelta) -> ChatCompletionChunk:
+        self.role = None
+        return _Chunk(self.id, self.created, self.model, [_Choice(delta)], self.provider)
+
+    def text(self, text: str) -> ChatCompletionChunk:
+        self.wrote_content = True
+        chunk = _Chunk(self.id, self.created, self.model, [_Choice(_Delta(text, self.role))], self.provider)
+        self.role = None
+        return chunk
+
+    def event(self, event: ResponseType) -> list[ChatCompletionChunk]:
+        handler = _EVENT_HANDLERS.get(type(event))
+        if handler is None:  # a subclass of an event type, or an event the client does not show
+            handler = next((h for kind, h in _EVENT_HANDLERS.items() if isinstance(event, kind)), None)
+            if handler is None:
+                return []  # ImagePreview: an image still being drawn; the final ImageResponse carries it
+        return handler(self, event)
+
+    def _reasoning(self, event: Reasoning) -> list[ChatCompletionChunk]:
+        if not event.token:
+            return []
+        return [self._chunk(_Delta.of(None, self.role, reasoning_content=event.token))]
+
+    def _tool_calls(self, event: ToolCalls) -> list[ChatCompletionChunk]:
+        calls = [ToolCall.from_dict(call, self.tool_calls + index) for index, call in enumerate(event.calls)]
+        self.tool_calls += len(calls)
+        return [self._chunk(_Delta.of(None, self.role, tool_calls=calls))]
+
+    def _images(self, event: ImageResponse) -> list[ChatCompletionChunk]:
+        held = self.cutter.flush() if self.cutter is not None else ""
+        markdown = ("\n\n" if self.wrote_content or held else "") + event.to_markdown()
+        self.wrote_content = True
+        return [self._chunk(_Delta.of(held + markdown, self.role, images=image_parts(event)))]
+
+    def _provider_info(self, event: ProviderInfo) -> list[ChatCompletionChunk]:
+        self.provider = event.name or self.provider
+        self.model = event.model or self.model
+        return []
+
+    def _usage(self, event: UsageEvent) -> list[ChatCompletionChunk]:
+        self.usage = Usage.from_event(event)
+        return []
+
+    def _finish_reason(self, event: FinishReason) -> list[ChatCompletionChunk]:
+        self.finish = event.reason
+        return []
+
+    def _conversation(self, event: JsonConversation) -> list[ChatCompletionChunk]:
+        self.conversation = event
+        return []
+
+    def _title(self, event: TitleGeneration) -> list[ChatCompletionChunk]:
+        self.title = event.title
+        return []
+
+    def _login(self, event: RequestLogin) -> list[ChatCompletionChunk]:
+        logger.info("%s: log in at %s", event.label, event.login_url)
+        return []
+
+    def last_chunks(self) -> list[ChatCompletionChunk]:
+        """What is still held back by the stop-word cutter, then the finishing chunk."""
+        chunks = []
+        if self.cutter is not None and not self.cutter.stopped:
+            held = self.cutter.flush()
+            if held:
+                chunks.append(self.text(held))
+        finish = self.finish or ("tool_calls" if self.tool_calls else "stop")
+        chunks.append(_Chunk.last(self.id, self.created, self.model, [_Choice(_Delta(None, self.role), finish)],
+                                  self.provider, self.usage, self.conversation, self.title))
+        return chunks
+
+
+_EVENT_HANDLERS: dict[type, Callable[[_Answer, Any], list[ChatCompletionChunk]]] = {
+    Reasoning: _Answer._reasoning,
+    ToolCalls: _Answer._tool_calls,
+    ImageResponse: _Answer._images,
+    ProviderInfo: _Answer._provider_info,
+    UsageEvent: _Answer._usage,
+    FinishReason: _Answer._finish_reason,
+    Conversation: _Answer._conversation,
+    JsonConversation: _Answer._conversation,
+    TitleGeneration: _Answer._title,
+    RequestLogin: _Answer._login,
+}
+
+
 async def iter_chunks(
     events: AsyncIterator[Any],
     model: str,
@@ -84,84 +194,34 @@ async def iter_chunks(
 
     Stops reading the provider (and closes its stream) as soon as a stop word is found.
     """
-    cid = completion_id or new_completion_id()
-    created = int(time.time())
-    cutter = StopCutter(stop) if stop else None
-    role: str | None = "assistant"
-    finish: str | None = None
-    usage: Usage | None = None
-    conversation: JsonConversation | None = None
-    title: str | None = None
-    wrote_content = False
-    tool_calls = 0
+    answer = _Answer(model, provider, stop, completion_id)
+    text, cutter = answer.text, answer.cutter
     try:
-        async for event in events:
-            if type(event) is not str:
-                if not isinstance(event, ResponseType):
-                    if not isinstance(event, str):
-                        logger.debug("ignoring a stream item of type %s", type(event).__name__)
-                        continue
-                    event = str(event)  # a str subclass that is not an event: text
-                else:
-                    if isinstance(event, Reasoning):
-                        if event.token:
-                            delta = _Delta.of(None, role, reasoning_content=event.token)
-                            yield _Chunk(cid, created, model, [_Choice(delta)], provider)
-                            role = None
-                    elif isinstance(event, ToolCalls):
-                        calls = [ToolCall.from_dict(call, tool_calls + index)
-                                 for index, call in enumerate(event.calls)]
-                        tool_calls += len(calls)
-                        yield _Chunk(cid, created, model, [_Choice(_Delta.of(None, role, tool_calls=calls))],
-                                     provider)
-                        role = None
-                    elif isinstance(event, ImageResponse):
-                        held = cutter.flush() if cutter is not None else ""
-                        markdown = ("\n\n" if wrote_content or held else "") + event.to_markdown()
-                        delta = _Delta.of(held + markdown, role, images=image_parts(event))
-                        yield _Chunk(cid, created, model, [_Choice(delta)], provider)
-                        role = None
-                        wrote_content = True
-                    elif isinstance(event, ProviderInfo):
-                        provider = event.name or provider
-                        model = event.model or model
-                    elif isinstance(event, UsageEvent):
-                        usage = Usage.from_event(event)
-                    elif isinstance(event, FinishReason):
-                        finish = event.reason
-                    elif isinstance(event, JsonConversation):
-                        conversation = event
-                    elif isinstance(event, TitleGeneration):
-                        title = event.title
-                    elif isinstance(event, RequestLogin):
-                        logger.info("%s: log in at %s", event.label, event.login_url)
-                    # ImagePreview: an image still being drawn; the final ImageResponse carries it.
+        async for item in events:
+            if type(item) is not str:
+                if isinstance(item, ResponseType):
+                    for chunk in answer.event(item):
+                        yield chunk
                     continue
-            # The hot path: a text delta becomes one chunk.
-            if cutter is not None:
-                event = cutter.feed(event)
-            if event:
-                yield _Chunk(cid, created, model, [_Choice(_Delta(event, role))], provider)
-                role = None
-                wrote_content = True
-            if cutter is not None and cutter.stopped:
-                finish = "stop"
+                if not isinstance(item, str):  # the call boundary lets only text and events through
+                    continue
+                item = str(item)  # a str subclass that is not an event: text
+            if cutter is None:
+                if item:
+                    yield text(item)  # the hot path: a text delta becomes one chunk
+                continue
+            item = cutter.feed(item)
+            if item:
+                yield text(item)
+            if cutter.stopped:
+                answer.finish = "stop"
                 break
     finally:
         aclose = getattr(events, "aclose", None)
         if aclose is not None:
             await aclose()
-    if cutter is not None and not cutter.stopped:
-        held = cutter.flush()
-        if held:
-            yield _Chunk(
-                cid, created, model, [_Choice(_Delta(held, role))], provider)
-            role = None
-    if finish is None:
-        finish = "tool_calls" if tool_calls else "stop"
-    yield _Chunk.last(
-        cid, created, model, [_Choice(_Delta(None, role), finish)], provider,
-        usage, conversation, title)
+    for chunk in answer.last_chunks():
+        yield chunk
 
 
 async def collect_completion(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..providers.resolve import get_model_and_provider as _resolve
+from ..providers.types import provider_name
 
 __all__ = ["get_model_and_provider", "provider_name"]
 
@@ -26,11 +27,3 @@ def get_model_and_provider(
     cannot yields its whole answer as one chunk).
     """
     return _resolve(model, provider, stream, ignore_working)
-
-
-def provider_name(provider: Any) -> str:
-    """The display name of a provider class or instance."""
-    get_name = getattr(provider, "get_name", None)
-    if get_name is not None:
-        return str(get_name())
-    return getattr(provider, "__name__", type(provider).__name__)

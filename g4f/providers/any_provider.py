@@ -34,9 +34,11 @@ from ..errors import (
 )
 from ..typing import AsyncResult, Messages
 from .base_provider import AsyncGeneratorProvider
-from .health import ProviderHealth, health, provider_name
+from .health import ProviderHealth, health
 from .registry import ProviderRegistry, registry
+from .retry import RetryPolicy
 from .retry_provider import Attempt, run_fallback
+from .types import provider_name
 
 __all__ = ["AnyProvider", "Selection", "missing_credentials_error"]
 
@@ -70,6 +72,10 @@ class AnyProvider(AsyncGeneratorProvider):
 
     label: ClassVar[str | None] = "Auto"
     working: ClassVar[bool] = True
+    #: Its candidates run through the call boundary themselves (``g4f.providers.call.guarded``).
+    composite: ClassVar[bool] = True
+    accepts_retry_policy: ClassVar[bool] = True
+    supports_conversations: ClassVar[bool] = True  # passed on to the candidates that do
     registry: ClassVar[ProviderRegistry] = registry
     health: ClassVar[ProviderHealth] = health
 
@@ -158,14 +164,15 @@ class AnyProvider(AsyncGeneratorProvider):
 
     @classmethod
     async def create_async_generator(
-        cls, model: str, messages: Messages, stream: bool = True, **kwargs: Any
+        cls, model: str, messages: Messages, stream: bool = True, *, retry_policy: RetryPolicy | None = None,
+        **kwargs: Any,
     ) -> AsyncResult:
         selection = cls.select(model or "", **kwargs)
         logger.debug("auto-selection%s: %s", selection.for_model,
                      ", ".join(provider_name(a.provider) for a in selection.attempts))
         chunks = run_fallback(
-            selection.attempts, messages, stream, kwargs,
-            health=cls.health, skipped=cls._skipped_errors(selection), for_model=selection.for_model,
+            selection.attempts, messages, stream, kwargs, health=cls.health, retry=retry_policy,
+            skipped=cls._skipped_errors(selection), for_model=selection.for_model,
         )
         try:
             async for chunk in chunks:
@@ -213,9 +220,8 @@ def missing_credentials_error(
     parts = [f"set {_one_of(variables)}"] if variables else []
     parts += others
     down = f" (not reachable: {', '.join(_label(p) for p in unreachable)})" if unreachable else ""
-    error = MissingAuthError(f"no provider{for_model} has credentials; " + "; or ".join(parts) + down)
-    error.hints = {provider_name(p): p.credential_hint() for p in providers}  # type: ignore[attr-defined]
-    return error
+    return MissingAuthError(f"no provider{for_model} has credentials; " + "; or ".join(parts) + down,
+                            hints={provider_name(p): p.credential_hint() for p in providers})
 
 
 def _one_of(names: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import BadRequestError
 from ..typing import Messages
 
-__all__ = ["format_prompt", "get_last_user_message", "message_text", "validate_messages"]
+__all__ = ["ROLES", "format_prompt", "get_last_user_message", "message_text", "validate_messages"]
 
 
 def message_text(content: Any) -> str:
@@ -23,17 +23,52 @@ def message_text(content: Any) -> str:
     return str(content)
 
 
+#: The roles a message may have (OpenAI's, with ``developer`` and the legacy ``function``).
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+
+def _bad_message(where: str, message: str, provider: str | None) -> BadRequestError:
+    return BadRequestError(f"{where}: {message}", provider=provider, param=where)
+
+
 def validate_messages(messages: Any, provider: str | None = None) -> Messages:
-    """Check that ``messages`` is a non-empty list of ``{"role", "content"}`` dicts."""
+    """Check that ``messages`` is a non-empty list of OpenAI-shaped messages; return it.
+
+    Each message is a dict with a known ``role`` and a ``content`` that is a string or a list
+    of parts (dicts with a ``type``); only an assistant message may leave ``content`` out (a
+    message holding tool calls). A mistake raises :class:`BadRequestError` naming the message
+    and the field (``param``), before anything is sent. This is the one check of messages on
+    every path (the call boundary runs it; the API server relies on it).
+    """
     if isinstance(messages, str):
         raise BadRequestError(
-            "messages must be a list of {'role': ..., 'content': ...} dicts, not a string", provider=provider
-        )
+            "messages must be a list of {'role': ..., 'content': ...} dicts, not a string",
+            provider=provider, param="messages")
     if not isinstance(messages, list) or not messages:
-        raise BadRequestError("messages must be a non-empty list of message dicts", provider=provider)
+        raise BadRequestError("messages must be a non-empty list of message dicts", provider=provider,
+                              param="messages")
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or "role" not in message:
-            raise BadRequestError(f"messages[{index}] must be a dict with a 'role'", provider=provider)
+        where = f"messages[{index}]"
+        if not isinstance(message, dict):
+            raise _bad_message(where, "must be an object with 'role' and 'content'", provider)
+        role = message.get("role")
+        if not isinstance(role, str) or role not in ROLES:
+            raise _bad_message(f"{where}.role", f"must be one of {', '.join(sorted(ROLES))}, not {role!r}",
+                               provider)
+        content = message.get("content")
+        if isinstance(content, str):
+            continue
+        if isinstance(content, list):
+            for part_index, part in enumerate(content):
+                if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+                    raise _bad_message(f"{where}.content[{part_index}]", "must be an object with a 'type'",
+                                       provider)
+        elif content is None:
+            if role != "assistant":
+                raise _bad_message(f"{where}.content", "is required", provider)
+        else:
+            raise _bad_message(f"{where}.content",
+                               f"must be a string or an array of parts, not {type(content).__name__}", provider)
     return messages
 
 

@@ -171,6 +171,20 @@ class ProviderInfo(ResponseType):
         self.label = label
         self.url = url
 
+    @classmethod
+    def of(cls, provider: Any, model: str | None = None) -> ProviderInfo:
+        """The info a provider's declared attributes give: its name, label and home page, and
+        ``model`` with aliases resolved (the provider's default model when none is given)."""
+        from .types import provider_name
+
+        model = model or getattr(provider, "default_model", "") or None
+        aliases = getattr(provider, "model_aliases", None)
+        if model and isinstance(aliases, Mapping):
+            model = aliases.get(model, model)
+        get_label = getattr(provider, "get_label", None)
+        label = get_label() if get_label is not None else None
+        return cls(provider_name(provider), model, label, getattr(provider, "url", None))
+
 
 class RequestLogin(ResponseType):
     """The user must log in; a browser login is starting at ``login_url``."""

@@ -2,48 +2,43 @@
 
 ``IterListProvider(providers, shuffle=True)`` tries each provider in turn. The rules:
 
-* An error before the first output (text, or an event other than ``ProviderInfo``) moves on to
-  the next provider; an error after output started is raised, because the caller already holds
-  part of the answer and a second answer appended to it would be wrong.
-* A provider whose stream ends without any output counts as failed.
-* Only upstream and transport failures move on: every :class:`~g4f.errors.G4FError`, and
-  ``OSError`` / timeouts / HTTP-library errors that third-party providers let escape. Programming
-  errors (``TypeError``, ``AttributeError``, ``KeyError``, ...) are raised at once, since no other
-  provider can fix a bug.
-* Exactly one ``ProviderInfo(name, model)`` precedes the first text: the provider's own if it
-  yields one, else one made from its declared attributes.
-* When every provider failed: :class:`~g4f.errors.RetryProviderError` with each one's error.
+* Each provider runs through the call boundary (:func:`g4f.providers.call.guarded`), which
+  shapes its stream: exactly one ``ProviderInfo`` right before its first output, and no output
+  at all (only ``None``, ``""`` or events that carry no answer) is a failure.
+* A failure before the first output moves on to the next provider; after it, the error is
+  raised, because the caller already holds part of the answer and a second answer appended to
+  it would be wrong.
+* What counts as a failure, and what as a bug that is raised at once, is decided in one place:
+  :func:`g4f.providers.failures.is_provider_failure` (g4f errors, transport errors and the plain
+  ``RuntimeError``/``ValueError``/``KeyError``/... of gpt4free-style providers move on;
+  ``TypeError``, ``AttributeError``, ... do not).
+* When every provider failed: :class:`~g4f.errors.RetryProviderError` with each one's error
+  (its type and message); each failure is also logged with its traceback at debug level.
 
-``RetryProvider`` retries a provider that failed transiently (network, timeout, 5xx, a short
-rate limit) with exponential backoff before moving on. Both record every outcome in
+``RetryProvider`` adds a :class:`~g4f.providers.retry.RetryPolicy`: each provider is retried
+while it fails transiently, before moving on. The policy is handed down, never applied twice:
+one call sends at most ``max_retries + 1`` requests to a provider. Both record every outcome in
 :data:`g4f.providers.health.health`, which auto-selection reads.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-from collections.abc import AsyncGenerator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import (
-    G4FError,
-    NestAsyncioError,
-    NetworkError,
-    RateLimitError,
-    ResponseError,
-    ResponseStatusError,
-    RetryProviderError,
-    TimeoutError,
-)
+from ..errors import RetryProviderError
 from ..typing import AsyncResult, Chunk, CreateResult, Messages
 from .asyncio import to_sync_iter
-from .health import ProviderHealth, provider_name
+from .call import guarded
+from .failures import is_provider_failure
+from .health import ProviderHealth
 from .health import health as shared_health
 from .response import CompletionText, ProviderInfo
-from .types import BaseProvider
+from .retry import RetryPolicy
+from .types import BaseProvider, provider_name
 
 __all__ = [
     "Attempt",
@@ -57,16 +52,8 @@ __all__ = [
 
 logger = logging.getLogger("g4f")
 
-
-def is_fallback_error(error: BaseException) -> bool:
-    """Whether ``error`` means "this provider could not answer" (so another may be tried)."""
-    if isinstance(error, NestAsyncioError):
-        return False
-    if isinstance(error, (G4FError, OSError, asyncio.TimeoutError)):
-        return True
-    from ..requests.transport import map_transport_error  # recognises aiohttp/curl_cffi errors by module
-
-    return map_transport_error(error) is not None
+#: gpt4free's name for :func:`g4f.providers.failures.is_provider_failure`.
+is_fallback_error = is_provider_failure
 
 
 @dataclass(frozen=True)
@@ -77,48 +64,6 @@ class Attempt:
     model: str
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently to retry one provider before moving on.
-
-    ``max_retries`` extra tries per provider; waits ``backoff * 2**n`` seconds (at most
-    ``max_delay``), or the upstream's ``retry-after`` when it is not longer than ``max_delay``.
-    """
-
-    max_retries: int = 2
-    backoff: float = 0.5
-    max_delay: float = 10.0
-
-    def delay(self, error: BaseException, retry_number: int) -> float | None:
-        """Seconds to wait before retrying after ``error``, or None to move on instead."""
-        if isinstance(error, RateLimitError):
-            if error.retry_after is not None:
-                return error.retry_after if error.retry_after <= self.max_delay else None
-        elif isinstance(error, ResponseStatusError):
-            if error.status < 500:
-                return None
-        elif isinstance(error, G4FError) and not isinstance(error, (NetworkError, TimeoutError, ResponseError)):
-            return None  # credentials, unknown model, missing package: trying again will not help
-        return min(self.backoff * (2**retry_number), self.max_delay)
-
-
-def _info(attempt: Attempt) -> ProviderInfo:
-    provider = attempt.provider
-    model = attempt.model or getattr(provider, "default_model", "") or None
-    aliases = getattr(provider, "model_aliases", None)
-    if model and isinstance(aliases, dict):
-        model = aliases.get(model, model)
-    get_label = getattr(provider, "get_label", None)
-    label = get_label() if get_label is not None else None
-    return ProviderInfo(provider_name(provider), model, label=label, url=getattr(provider, "url", None))
-
-
-async def _aclose(stream: Any) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()
-
-
 def failure_summary(errors: Sequence[tuple[str, BaseException]]) -> str:
     """``"A: NetworkError, B: ResponseStatusError 500"``: the one-line gist of a list of failures."""
     parts = []
@@ -126,6 +71,54 @@ def failure_summary(errors: Sequence[tuple[str, BaseException]]) -> str:
         status = getattr(error, "status", None)
         parts.append(f"{name}: {type(error).__name__}" + (f" {status}" if status else ""))
     return ", ".join(parts)
+
+
+class _Failed(Exception):
+    """The attempt failed before any output; ``error`` says why (internal to this module)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+async def _run_attempt(
+    attempt: Attempt, messages: Messages, stream: bool, kwargs: dict[str, Any], health: ProviderHealth,
+    policy: RetryPolicy | None,
+) -> AsyncIterator[Chunk]:
+    """One provider's answer; a failure before its output is raised as ``_Failed``."""
+    chunks = guarded(attempt.provider, attempt.model, messages, stream, kwargs, policy)
+    started = False
+    try:
+        async for chunk in chunks:
+            if not started and isinstance(chunk, ProviderInfo):
+                started = True  # the boundary yields it right before the first output
+            yield chunk
+    except Exception as exc:
+        if is_provider_failure(exc):
+            health.record_failure(attempt.provider, exc)
+            if not started:
+                raise _Failed(exc) from None
+        raise
+    finally:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    health.record_success(attempt.provider)
+
+
+def _log_failure(name: str, error: BaseException) -> None:
+    logger.info("%s failed, trying the next provider: %s: %s", name, type(error).__name__, error)
+    logger.debug("%s failed", name, exc_info=(type(error), error, error.__traceback__))
+
+
+def _give_up(errors: list[tuple[str, BaseException]], skipped: Sequence[tuple[str, BaseException]],
+             for_model: str) -> RetryProviderError:
+    if not errors and not skipped:
+        return RetryProviderError(f"no provider to try{for_model}")
+    summary = failure_summary(errors)
+    if skipped:  # say what would enable the others: often the most useful part of the line
+        summary += (", " if summary else "") + ", ".join(f"{name}: {_short(error, name)}" for name, error in skipped)
+    return RetryProviderError(f"no provider answered{for_model}: {summary}", [*errors, *skipped])
 
 
 async def run_fallback(
@@ -141,65 +134,27 @@ async def run_fallback(
 ) -> AsyncGenerator[Chunk, None]:
     """Stream the answer of the first attempt that gives one (the rules are in the module docstring).
 
-    ``skipped`` are errors of providers not tried (no credentials, rate limited); they are listed
-    in the final ``RetryProviderError`` after the real failures. ``for_model`` (`` for model 'x'``)
+    ``retry`` is handed to each provider (see :mod:`g4f.providers.retry`). ``skipped`` are
+    errors of providers not tried (no credentials, rate limited); they are listed in the final
+    ``RetryProviderError`` after the real failures. ``for_model`` (`` for model 'x'``)
     completes its first line.
     """
     health = health or shared_health
     kwargs = kwargs or {}
     errors: list[tuple[str, BaseException]] = []
     for attempt in attempts:
-        name = provider_name(attempt.provider)
-        retry_number = 0
-        while True:
-            started = False
-            own_info: ProviderInfo | None = None
-            error: BaseException
-            chunks = None
-            try:
-                chunks = attempt.provider.create_async_generator(attempt.model, messages, stream=stream, **kwargs)
-                async for chunk in chunks:  # until the first output
-                    if isinstance(chunk, ProviderInfo):
-                        own_info = chunk
-                        continue
-                    if isinstance(chunk, str) and not chunk:
-                        continue
-                    started = True
-                    yield own_info if own_info is not None else _info(attempt)
-                    yield chunk
-                    break
-                if started:
-                    async for chunk in chunks:  # the rest, passed on as it comes
-                        yield chunk
-            except Exception as exc:
-                if not is_fallback_error(exc):
-                    raise
-                health.record_failure(attempt.provider, exc)
-                if started:
-                    raise
-                error = exc
-            else:
-                if started:
-                    health.record_success(attempt.provider)
-                    return
-                error = ResponseError("the provider returned an empty answer", provider=name)
-                health.record_failure(attempt.provider, error)
-            finally:
-                await _aclose(chunks)
-            delay = retry.delay(error, retry_number) if retry and retry_number < retry.max_retries else None
-            if delay is None:
-                logger.info("%s failed, trying the next provider: %s: %s", name, type(error).__name__, error)
-                errors.append((name, error))
-                break
-            retry_number += 1
-            logger.info("%s failed (%s); retry %d in %.1f s", name, type(error).__name__, retry_number, delay)
-            await asyncio.sleep(delay)
-    if not errors and not skipped:
-        raise RetryProviderError(f"no provider to try{for_model}")
-    summary = failure_summary(errors)
-    if skipped:  # say what would enable the others: often the most useful part of the line
-        summary += (", " if summary else "") + ", ".join(f"{name}: {_short(error, name)}" for name, error in skipped)
-    raise RetryProviderError(f"no provider answered{for_model}: {summary}", [*errors, *skipped])
+        chunks = _run_attempt(attempt, messages, stream, kwargs, health, retry)
+        try:
+            async for chunk in chunks:
+                yield chunk
+            return
+        except _Failed as failed:
+            name = provider_name(attempt.provider)
+            _log_failure(name, failed.error)
+            errors.append((name, failed.error))
+        finally:
+            await chunks.aclose()  # also when the caller stops reading: the provider's stream closes now
+    raise _give_up(errors, skipped, for_model)
 
 
 def _short(error: BaseException, name: str) -> str:
@@ -224,6 +179,10 @@ class IterListProvider(BaseProvider):
 
     working: ClassVar[bool] = True
     supports_stream: ClassVar[bool] = True
+    #: Its members run through the call boundary themselves (see ``g4f.providers.call.guarded``).
+    composite: ClassVar[bool] = True
+    accepts_retry_policy: ClassVar[bool] = True
+    supports_conversations: ClassVar[bool] = True  # passed on to the members that do
 
     def __init__(self, providers: Iterable[Any], shuffle: bool = True, health: ProviderHealth | None = None) -> None:
         self.providers: list[Any] = list(providers)
@@ -232,7 +191,9 @@ class IterListProvider(BaseProvider):
         self.shuffle = shuffle
         self.health = health
 
-    def _retry_policy(self) -> RetryPolicy | None:
+    @property
+    def policy(self) -> RetryPolicy | None:
+        """The retry policy handed to each provider (none: each provider's own)."""
         return None
 
     def attempts(self, model: str) -> list[Attempt]:
@@ -242,10 +203,13 @@ class IterListProvider(BaseProvider):
             random.shuffle(providers)
         return [Attempt(provider, model) for provider in providers]
 
-    def create_async_generator(self, model: str, messages: Messages, stream: bool = True, **kwargs: Any) -> AsyncResult:
-        return run_fallback(
-            self.attempts(model), messages, stream, kwargs, health=self.health, retry=self._retry_policy()
-        )
+    def create_async_generator(
+        self, model: str, messages: Messages, stream: bool = True, *, retry_policy: RetryPolicy | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
+        # A policy of our own wins over one handed down: the nearest RetryProvider decides.
+        policy = self.policy or retry_policy
+        return run_fallback(self.attempts(model), messages, stream, kwargs, health=self.health, retry=policy)
 
     def create_completion(self, model: str, messages: Messages, stream: bool = False, **kwargs: Any) -> CreateResult:
         return to_sync_iter(lambda: self.create_async_generator(model, messages, stream=stream, **kwargs))
@@ -274,14 +238,12 @@ class RetryProvider(IterListProvider):
         shuffle: bool = True,
         max_retries: int = 2,
         backoff: float = 0.5,
-        max_delay: float = 10.0,
+        max_delay: float = 20.0,
         health: ProviderHealth | None = None,
     ) -> None:
         super().__init__(providers, shuffle=shuffle, health=health)
-        if max_retries < 0:
-            raise ValueError("max_retries must not be negative")
-        self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff, max_delay=max_delay)
+        self._policy = RetryPolicy(max_retries=max_retries, backoff=backoff, max_delay=max_delay)
 
-    def _retry_policy(self) -> RetryPolicy | None:
-        return self.policy
-
+    @property
+    def policy(self) -> RetryPolicy:
+        return self._policy

@@ -144,7 +144,14 @@ def error_for_status(
         return ModelNotFoundError(text, provider=provider, status=status)
     if status in (400, 413, 422):
         return BadRequestError(text, provider=provider, status=status)
-    return ResponseStatusError(text, provider=provider, status=status)
+    # A 503 (or any 5xx) may say when to come back; retries honour it like a 429's. Only its own
+    # Retry-After counts: the x-ratelimit-reset-* headers on every response are about quotas.
+    retry_after = None
+    if status >= 500:
+        own = {name: value for name in ("retry-after", "retry-after-ms")
+               if (value := _header(headers, name)) is not None}
+        retry_after = parse_retry_after(own) if own else None
+    return ResponseStatusError(text, provider=provider, status=status, retry_after=retry_after)
 
 
 def response_status(response: Any) -> int:

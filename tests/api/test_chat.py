@@ -123,7 +123,7 @@ def remembering(model, messages, kwargs):
 
 
 async def test_conversation_sent_back_continues_with_the_same_provider(api):
-    Memory = scripted("Memory", remembering)
+    Memory = scripted("Memory", remembering, supports_conversations=True)
     _, client = await api()
     with registered(Memory):
         first = await client.chat.completions.create(model="m", messages=MESSAGES,

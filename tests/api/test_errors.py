@@ -143,14 +143,24 @@ async def test_body_over_the_limit_is_413(api):
     assert caught.value.status_code == 413 and "2000 bytes" in caught.value.message
 
 
-async def test_unexpected_errors_are_500_without_details_and_are_logged(api, caplog):
+async def test_bugs_are_500_without_details_and_are_logged(api, caplog):
     _, client = await api()
-    with registered(failing("Buggy", ZeroDivisionError("secret internals"))):
+    with registered(failing("Buggy", TypeError("secret internals"))):
         with caplog.at_level(logging.ERROR, logger="g4f"):
             with pytest.raises(openai.InternalServerError) as caught:
                 await ask(client, "Buggy")
     assert caught.value.status_code == 500 and caught.value.body["message"] == "internal server error"
-    assert "ZeroDivisionError" in caplog.text
+    assert "TypeError" in caplog.text and "secret internals" in caplog.text
+
+
+async def test_a_providers_own_exception_is_an_upstream_failure(api):
+    # A gpt4free-style provider's plain exception is its upstream failing (g4f.providers.failures).
+    _, client = await api()
+    with registered(failing("Plain", ZeroDivisionError("no tokens"))):
+        with pytest.raises(openai.APIStatusError) as caught:
+            await ask(client, "Plain")
+    assert caught.value.status_code == 502 and caught.value.body["type"] == "upstream_error"
+    assert caught.value.body["message"] == "the provider failed: ZeroDivisionError: no tokens"
 
 
 async def test_error_during_a_stream_is_an_error_event_then_done(api):

@@ -50,7 +50,7 @@ def registered(*providers: type) -> Iterator[None]:
         yield
     finally:
         for provider in providers:
-            registry._loaded.pop(provider.get_name(), None)
+            registry.unregister(provider.get_name())
 
 
 def last_user_text(messages: list[dict[str, Any]]) -> str:

@@ -137,7 +137,7 @@ def remembering(model, messages, kwargs):
 
 
 def test_conversation_passed_back_continues():
-    provider = scripted("Remembering", remembering)
+    provider = scripted("Remembering", remembering, supports_conversations=True)
     client = Client(provider=provider)
     first = client.chat.completions.create(model="m", messages=MESSAGES)
     assert first.choices[0].message.content == "turn 1: Hello"
@@ -153,7 +153,7 @@ def test_conversation_passed_back_continues():
 
 
 def test_streamed_conversation_is_on_the_last_chunk():
-    provider = scripted("Remembering", remembering)
+    provider = scripted("Remembering", remembering, supports_conversations=True)
     chunks = list(Client().chat.completions.create(model="m", messages=MESSAGES, provider=provider, stream=True))
     assert chunks[-1].conversation.conversation_id == "conv-1"
     assert all(chunk.conversation is None for chunk in chunks[:-1])

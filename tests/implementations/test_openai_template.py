@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+import g4f
 from g4f.errors import BadRequestError, MissingAuthError
 from g4f.Provider.needs_auth.Groq import Groq
 from g4f.providers.response import FinishReason, ProviderInfo, Reasoning, ToolCalls, Usage, is_text
@@ -93,12 +94,17 @@ async def test_parameters_pass_through_to_the_upstream(groq):
 
 
 async def test_framework_keywords_and_none_values_are_not_sent_and_are_logged(groq, caplog):
+    # Through the call boundary (every door): g4f's own keywords never reach the upstream.
     with caplog.at_level(logging.DEBUG, logger="g4f"):
-        await collect(groq, conversation=None, web_search=True, return_conversation=True, temperature=None, seed=3)
+        stream = await g4f.ChatCompletion.create_async(
+            "llama-3.3-70b-versatile", MESSAGES, provider=Groq, stream=True, api_key=GROQ_KEY,
+            base_url=groq.base_url, conversation={"conversation_id": "c-1"}, web_search=True,
+            return_conversation=True, temperature=None, seed=3)
+        assert text_of([item async for item in stream]) == "You said: hello big world"
     body = groq.last_request.body
-    assert "web_search" not in body and "return_conversation" not in body and "temperature" not in body
+    assert not {"web_search", "return_conversation", "conversation", "temperature"} & set(body)
     assert body["seed"] == 3
-    assert "return_conversation, web_search" in caplog.text
+    assert "conversation, return_conversation, web_search" in caplog.text
 
 
 async def test_a_parameter_the_upstream_refuses_is_a_bad_request_quoting_it(groq):
@@ -185,8 +191,10 @@ async def test_requests_go_through_the_proxy(groq):
 
 
 async def test_asking_for_several_choices_is_refused_rather_than_mixed(groq):
-    with pytest.raises(BadRequestError, match="n=2"):
-        await collect(groq, n=2)
+    with pytest.raises(BadRequestError, match="n=2") as info:
+        await g4f.ChatCompletion.create_async("llama-3.3-70b-versatile", MESSAGES, provider=Groq, n=2,
+                                              api_key=GROQ_KEY, base_url=groq.base_url)
+    assert info.value.param == "n"
     assert groq.requests == []
 
 

@@ -108,7 +108,7 @@ async def test_429_is_retried_after_the_upstreams_retry_after(groq, monkeypatch)
     async def recording_sleep(delay):
         waits.append(delay)
 
-    monkeypatch.setattr(sys.modules["g4f.Provider.template.OpenaiTemplate"], "_sleep", recording_sleep)
+    monkeypatch.setattr(sys.modules["g4f.providers.call"], "_sleep", recording_sleep)
     groq.faults.append(Fault.rate_limit(retry_after=3))
     items = await collect(groq)
     assert waits == [3.0]
@@ -159,16 +159,6 @@ async def test_retries_stop_after_max_retries(groq):
     assert len(groq.requests) == 1
 
 
-async def test_backoff_grows_exponentially_with_jitter():
-    from g4f.Provider.template._retry import backoff
-
-    for attempt in range(4):
-        delays = {backoff(attempt, 0.5, 100) for _ in range(50)}
-        assert all(0.25 * 2 ** attempt <= d < 0.5 * 2 ** attempt for d in delays)
-        assert len(delays) > 1
-    assert backoff(10, 0.5, 4) < 4
-
-
 async def test_a_reset_before_the_answer_is_retried(groq):
     groq.faults.append(Fault.reset())
     items = await collect(groq)
@@ -192,7 +182,7 @@ async def test_a_503_retry_after_is_honoured_and_without_one_backoff_is_used(gro
     async def recording_sleep(delay):
         waits.append(delay)
 
-    monkeypatch.setattr(sys.modules["g4f.Provider.template.OpenaiTemplate"], "_sleep", recording_sleep)
+    monkeypatch.setattr(sys.modules["g4f.providers.call"], "_sleep", recording_sleep)
     groq.faults.append(Fault.server_error(503, retry_after=2))
     await collect(groq)
     groq.faults.append(Fault.server_error(503))
@@ -279,27 +269,6 @@ async def test_a_connection_that_is_never_accepted_hits_the_connect_timeout():
         finally:
             for filler in fillers:
                 filler.close()
-
-
-def test_which_errors_are_retried():
-    from g4f.Provider.template._retry import retry_delay
-
-    def delay(error, connecting=False):
-        return retry_delay(error, 0, base=0.5, max_delay=20, connecting=connecting)
-
-    assert delay(RateLimitError("x", retry_after=3)) == 3
-    assert delay(RateLimitError("x", retry_after=30)) is None  # beyond the cap: raised at once
-    assert 0.25 <= delay(RateLimitError("x")) < 0.5
-    assert 0.25 <= delay(ResponseStatusError("x", status=503)) < 0.5
-    assert 0.25 <= delay(NetworkError("x")) < 0.5
-    assert 0.25 <= delay(TimeoutError("x"), connecting=True) < 0.5
-    assert delay(TimeoutError("x"), connecting=False) is None  # a stalled answer is not retried
-    for error in (BadRequestError("x", status=400), MissingAuthError("x"), ModelNotFoundError("x"),
-                  ResponseError("x"), ResponseStatusError("x", status=404)):
-        assert delay(error) is None
-    cut_by_transport = ResponseError("the stream was cut short")
-    cut_by_transport.__cause__ = ConnectionResetError(104, "Connection reset by peer")
-    assert 0.25 <= delay(cut_by_transport) < 0.5
 
 
 async def test_a_stream_that_breaks_before_any_output_is_retried_and_announced_once(groq):

@@ -114,13 +114,28 @@ async def test_a_provider_yielding_nothing_counts_as_failed():
     assert "empty answer" in str(info.value)
 
 
-@pytest.mark.parametrize("error", [TypeError("bad arg"), AttributeError("no attr"), NameError("x"), KeyError("k")])
+@pytest.mark.parametrize("error", [TypeError("bad arg"), AttributeError("no attr"), NameError("x"),
+                                   UnboundLocalError("y"), SyntaxError("z"), AssertionError("a"),
+                                   RecursionError("deep")])
 async def test_programming_errors_are_raised_at_once(error):
     broken = scripted("Broken", error)
     second = scripted("Second", "answer")
     with pytest.raises(type(error)):
         await collect(IterListProvider([broken, second], shuffle=False, health=ProviderHealth()))
     assert second.calls == 0
+
+
+@pytest.mark.parametrize("error", [RuntimeError("upstream said no"), ValueError("bad json"), KeyError("choices"),
+                                   Exception("whatever")])
+async def test_plain_exceptions_of_third_party_providers_move_on_and_are_listed(error):
+    broken = scripted("Broken", error)
+    second = scripted("Second", "answer")
+    assert text_of(await collect(IterListProvider([broken, second], shuffle=False,
+                                                  health=ProviderHealth()))) == "answer"
+    with pytest.raises(RetryProviderError) as info:
+        await collect(IterListProvider([scripted("Only", error)], shuffle=False, health=ProviderHealth()))
+    assert info.value.exceptions["Only"] is error
+    assert f"Only: {type(error).__name__}" in str(info.value)
 
 
 @pytest.mark.parametrize("error", [OSError("connection refused"), asyncio.TimeoutError(), ConnectionResetError()])

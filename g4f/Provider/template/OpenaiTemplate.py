@@ -24,21 +24,20 @@ import os
 from types import TracebackType
 from typing import Any, ClassVar
 
-from ...errors import BadRequestError, G4FError, MissingAuthError, ModelNotFoundError, ResponseError
+from ...errors import BadRequestError, MissingAuthError, ModelNotFoundError, ResponseError, TimeoutError
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
-from ...providers.helper import validate_messages
+from ...providers.call import run_attempts
 from ...providers.response import ProviderInfo
+from ...providers.retry import RetryPolicy
 from ...secrets import register_secret
 from ...typing import AsyncResult, Messages
 from ._chunks import AnswerState, completion_events, stream_events
 from ._request import attach_media, build_headers, build_payload, has_image_input
-from ._retry import retry_delay
 from ._sync_helpers import SyncHelpers
 
 __all__ = ["OpenaiTemplate"]
 
 logger = logging.getLogger("g4f")
-_sleep = asyncio.sleep  # the wait between retries (tests record it instead of sleeping)
 
 
 class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
@@ -63,6 +62,8 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     #: Put a cost in ``Usage`` when the catalogue knows the model's prices (off for local servers).
     report_cost: ClassVar[bool] = True
     accepts_unknown_models: ClassVar[bool] = True
+    #: Retries happen inside (``retry_policy=``); the call boundary never retries it again.
+    accepts_retry_policy: ClassVar[bool] = True
     max_retries: ClassVar[int] = 2
     #: First backoff step in seconds (doubled at each retry, with jitter).
     retry_backoff: ClassVar[float] = 0.5
@@ -162,7 +163,13 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
 
     # -- the request ---------------------------------------------------------------------------
     @classmethod
-    async def create_async_generator(
+    def retry_policy(cls, max_retries: int | None = None) -> RetryPolicy:
+        """The provider's own retry policy (``max_retries``, ``retry_backoff``, ``max_retry_delay``)."""
+        return RetryPolicy(max_retries=cls.max_retries if max_retries is None else max_retries,
+                           backoff=cls.retry_backoff, max_delay=cls.max_retry_delay)
+
+    @classmethod
+    def create_async_generator(  # type: ignore[override]
         cls,
         model: str,
         messages: Messages,
@@ -176,6 +183,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
         max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
         headers: dict[str, str] | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_body: dict[str, Any] | None = None,
@@ -188,46 +196,15 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
 
         ``timeout`` bounds the whole request, ``connect_timeout`` the connection and
         ``read_timeout`` each silence (a stalled stream raises ``g4f.errors.TimeoutError``).
-        ``max_retries`` (default 2) retries 429, 5xx and connection errors before the first output.
+        Failures before the first output are retried under ``retry_policy`` (default: the
+        provider's own, with ``max_retries``): 429, 5xx and connection errors; see
+        :mod:`g4f.providers.retry`. Nothing is sent before the stream is first read.
         """
-        name = cls.get_name()
-        model, url, payload, request_headers = cls._prepare(
-            model, messages, stream, api_key, base_url or api_base, kwargs, extra_body,
-            [*(media or []), *(images or [])], headers, extra_headers,
-        )
-        prices = cls._prices(model)
-        timeouts = (timeout, connect_timeout, read_timeout)
-        retries = cls.max_retries if max_retries is None else max_retries
-        attempt = 0
-        info: ProviderInfo | None = ProviderInfo(name, model, cls.get_label(), cls.url)
-        while True:
-            state = AnswerState(name, model, prices)
-            connecting, started = True, False
-            try:
-                async with cls._open(url, payload, request_headers, proxy, timeouts, model) as response:
-                    connecting = False
-                    if info is not None:  # once, even when a retry follows
-                        yield info
-                        info = None
-                    if _is_event_stream(response):
-                        async for item in stream_events(_deferred.sse_stream(response, name), state):
-                            started = True
-                            yield item
-                    else:
-                        for item in completion_events(await cls._read_json(response, name), state):
-                            started = True
-                            yield item
-                return
-            except G4FError as error:
-                if started or attempt >= retries:
-                    raise
-                delay = retry_delay(error, attempt, base=cls.retry_backoff, max_delay=cls.max_retry_delay,
-                                    connecting=connecting)
-                if delay is None:
-                    raise
-                attempt += 1
-                logger.info("%s: %s; retry %d of %d in %.2f s", name, error, attempt, retries, delay)
-                await _sleep(delay)
+        request = _Request(cls, model, messages, stream, api_key, base_url or api_base, kwargs, extra_body,
+                           [*(media or []), *(images or [])], (headers, extra_headers), proxy,
+                           (timeout, connect_timeout, read_timeout))
+        policy = retry_policy if retry_policy is not None else cls.retry_policy(max_retries)
+        return run_attempts(request.attempt, cls, model, policy)
 
     @classmethod
     def _prepare(
@@ -237,7 +214,6 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     ) -> tuple[str, str, dict[str, Any], dict[str, str]]:
         """Check the request and build it: (model, URL, JSON body, headers). Nothing is sent yet."""
         name = cls.get_name()
-        messages = validate_messages(messages, name)
         key = cls._credentials(api_key)
         model = cls.get_model(model)
         if media:
@@ -245,11 +221,8 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         if not cls.supports_vision and has_image_input(messages):
             raise BadRequestError(f"{cls.get_label()} does not accept image input; send text only "
                                   "or choose a provider that supports vision", provider=name)
-        if params.get("n") not in (None, 1):  # the events describe one answer: more would be mixed or lost
-            raise BadRequestError(f"n={params['n']!r}: g4f returns one answer per request; make n requests",
-                                  provider=name)
         url = f"{cls.get_api_base(base_url)}/chat/completions"
-        payload = build_payload(model, messages, stream, params, extra_body, cls.stream_usage, name)
+        payload = build_payload(model, messages, stream, params, extra_body, cls.stream_usage)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s: POST %s model=%s stream=%s params=%s", name, url, model, stream,
                          sorted(k for k in payload if k not in ("messages", "model", "stream")))
@@ -290,14 +263,46 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     async def _raise_for_status(cls, response: Any, model: str) -> None:
-        from ...requests.status import parse_retry_after, raise_for_status
+        from ...requests.status import raise_for_status
 
-        try:
-            await raise_for_status(response, cls.get_name(), model)
-        except G4FError as error:
-            if response.status >= 500 and "retry-after" in response.headers:
-                error.retry_after = parse_retry_after({"retry-after": response.headers["retry-after"]})  # type: ignore[attr-defined]
-            raise
+        await raise_for_status(response, cls.get_name(), model)
+
+
+class _Request:
+    """One request of a template provider: built on the first attempt, sent on each.
+
+    Building it (credentials, model, payload) happens when the stream is first read, so a
+    mistake is raised there like any other error, and only once however many tries follow.
+    """
+
+    __slots__ = ("_args", "_prepared", "_provider", "_proxy", "_timeouts")
+
+    def __init__(self, provider: type[OpenaiTemplate], model: str, messages: Messages, stream: bool,
+                 api_key: str | None, base_url: str | None, params: dict[str, Any],
+                 extra_body: dict[str, Any] | None, media: list[Any],
+                 headers: tuple[dict[str, str] | None, dict[str, str] | None], proxy: str | None,
+                 timeouts: tuple[float | None, float | None, float | None]) -> None:
+        self._provider = provider
+        self._args = (model, messages, stream, api_key, base_url, params, extra_body, media, *headers)
+        self._prepared: tuple[str, str, dict[str, Any], dict[str, str]] | None = None
+        self._proxy = proxy
+        self._timeouts = timeouts
+
+    async def attempt(self) -> AsyncResult:
+        provider = self._provider
+        if self._prepared is None:
+            self._prepared = provider._prepare(*self._args)
+        model, url, payload, headers = self._prepared
+        name = provider.get_name()
+        state = AnswerState(name, model, provider._prices(model))
+        async with provider._open(url, payload, headers, self._proxy, self._timeouts, model) as response:
+            yield ProviderInfo.of(provider, model)
+            if _is_event_stream(response):
+                async for item in stream_events(_deferred.sse_stream(response, name), state):
+                    yield item
+            else:
+                for item in completion_events(await provider._read_json(response, name), state):
+                    yield item
 
 
 class _Deferred:
@@ -356,6 +361,8 @@ class _Exchange:
             response = await self._request.__aenter__()
         except Exception as exc:
             mapped = self._mapped(exc)
+            if isinstance(mapped, TimeoutError):
+                mapped.connecting = True  # no response began: trying again may help
             if mapped is exc:
                 raise
             raise mapped from exc

@@ -5,9 +5,10 @@ goes into the JSON body as it is, so a parameter the upstream adds tomorrow work
 
 * the keywords the template consumes itself (``api_key``, ``base_url``, ``timeout``, ``headers``,
   ``extra_body``, ...: see ``OpenaiTemplate.create_async_generator``);
-* :data:`FRAMEWORK_KEYWORDS`, which are g4f's own and mean nothing to an upstream; they are not
-  sent, and a debug log line names them;
 * values that are ``None``, which mean "not set".
+
+g4f's own keywords (``conversation``, ``return_conversation``, ...) never get here: the call
+boundary (:mod:`g4f.providers.call`) passes a provider only what it can take.
 
 ``extra_body`` is merged last and wins. An upstream that refuses a property answers 400, which
 becomes :class:`~g4f.errors.BadRequestError` quoting the upstream: nothing is dropped silently.
@@ -16,7 +17,6 @@ becomes :class:`~g4f.errors.BadRequestError` quoting the upstream: nothing is dr
 from __future__ import annotations
 
 import base64
-import logging
 import mimetypes
 from collections.abc import Mapping
 from typing import Any
@@ -25,24 +25,13 @@ from ...typing import Messages
 from ...version import __version__
 
 __all__ = [
-    "FRAMEWORK_KEYWORDS",
     "attach_media",
     "build_headers",
     "build_payload",
     "has_image_input",
 ]
 
-logger = logging.getLogger("g4f")
-
 _USER_AGENT = f"g4f/{__version__}"
-
-#: Keywords of g4f's own interface (client, API server, fallback, web providers) that are never
-#: sent to an OpenAI-compatible upstream.
-FRAMEWORK_KEYWORDS = frozenset({
-    "conversation", "return_conversation", "conversation_id", "web_search", "ignore_stream",
-    "ignore_working", "ignored", "provider", "cookies", "action", "download_media", "auth_result",
-    "history_disabled", "auto_continue", "last_provider", "api_endpoint", "image_name",
-})
 
 _IMAGE_PARTS = ("image_url", "image", "input_image")
 
@@ -54,20 +43,12 @@ def build_payload(
     params: Mapping[str, Any],
     extra_body: Mapping[str, Any] | None = None,
     stream_usage: bool = False,
-    provider: str | None = None,
 ) -> dict[str, Any]:
     """The JSON body of ``POST /chat/completions`` under the pass-through rule above."""
     payload: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
-    withheld = []
     for key, value in params.items():
-        if value is None:
-            continue
-        if key in FRAMEWORK_KEYWORDS:
-            withheld.append(key)
-            continue
-        payload[key] = value
-    if withheld:
-        logger.debug("%s: not sent upstream (g4f's own keywords): %s", provider, ", ".join(sorted(withheld)))
+        if value is not None:
+            payload[key] = value
     if stream and stream_usage and "stream_options" not in payload:
         payload["stream_options"] = {"include_usage": True}
     if extra_body:
