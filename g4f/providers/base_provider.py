@@ -194,6 +194,7 @@ class AsyncAuthedProvider(AsyncGeneratorProvider):
     #: Takes ``login=`` (True: may start a browser login; False: never), so a caller such as
     #: the API server knows it can turn logins off.
     supports_login: ClassVar[bool] = True
+    supports_cookies: ClassVar[bool] = True
 
     @classmethod
     @abstractmethod

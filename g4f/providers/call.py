@@ -168,11 +168,54 @@ def guarded(
         lambda: provider.create_async_generator(model, messages, stream=stream, **options), provider, model, policy)
 
 
-class _NoOutput:
-    """Marks "no output yet" (``None`` and ``""`` are chunks a provider may yield)."""
+class _Opening:
+    """What came before the first output of one attempt: the provider's own ``ProviderInfo``
+    and the answer-less events to pass on once the output begins."""
+
+    __slots__ = ("first", "held", "info", "started")
+
+    def __init__(self) -> None:
+        self.info: ProviderInfo | None = None
+        self.held: list[Any] = []
+        self.first: Any = None
+        self.started = False
+
+    def take(self, chunk: Any, name: str) -> bool:
+        """Take one chunk; True when it is the first output."""
+        if isinstance(chunk, str):
+            if not chunk:
+                return False
+        elif chunk is None or isinstance(chunk, RequestLogin):  # a login request is passed at once
+            return False
+        elif isinstance(chunk, ProviderInfo):
+            self.info = chunk
+            return False
+        elif not isinstance(chunk, ANSWER_EVENTS):
+            if not isinstance(chunk, ResponseType):
+                raise _not_a_chunk(chunk, name)
+            self.held.append(chunk)
+            return False
+        self.first, self.started = chunk, True
+        return True
+
+    def chunks(self, provider: Any, model: str) -> list[Any]:
+        """``ProviderInfo`` (the provider's own, else one from its declaration), what was held,
+        then the first output."""
+        info = self.info if self.info is not None else ProviderInfo.of(provider, model)
+        return [info, *self.held, self.first]
 
 
-_NO_OUTPUT: Any = _NoOutput()
+async def _retry_or_raise(exc: Exception, name: str, policy: RetryPolicy | None, retries: int) -> None:
+    """Wait before the next try, or raise ``exc`` as a g4f error when there is none."""
+    error = map_transport_error(exc, name) or exc
+    delay = policy.delay(error, retries) if policy is not None else None
+    if delay is None:
+        if error is exc:
+            raise exc
+        raise error from exc
+    logger.info("%s: %s: %s; retry %d of %d in %.2f s", name, type(error).__name__, error, retries + 1,
+                policy.max_retries if policy else 0, delay)
+    await _sleep(delay)
 
 
 async def run_attempts(
@@ -186,54 +229,29 @@ async def run_attempts(
     The one retry loop of g4f, and where a provider's stream is shaped (module docstring).
     """
     name = provider_name(provider)
-    retries = 0
     stream: Any = None
     try:
+        retries = 0
         while True:
-            held: list[Any] = []
-            info: ProviderInfo | None = None
-            first: Any = _NO_OUTPUT
+            opening = _Opening()
             try:
                 stream = open_attempt()
                 async for chunk in stream:
-                    if isinstance(chunk, str):
-                        if chunk:
-                            first = chunk
-                            break
-                    elif chunk is None:
-                        continue
-                    elif isinstance(chunk, ProviderInfo):
-                        info = chunk
-                    elif isinstance(chunk, RequestLogin):
-                        yield chunk
-                    elif isinstance(chunk, ANSWER_EVENTS):
-                        first = chunk
+                    if opening.take(chunk, name):
                         break
-                    elif isinstance(chunk, ResponseType):
-                        held.append(chunk)
-                    else:
-                        raise _not_a_chunk(chunk, name)
-                if first is _NO_OUTPUT:
+                    if isinstance(chunk, RequestLogin):
+                        yield chunk
+                if not opening.started:
                     raise ResponseError("the provider returned an empty answer", provider=name)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - retried or raised as it is, by the policy's rule
                 await _aclose(stream)
                 stream = None
-                error = map_transport_error(exc, name) or exc
-                delay = policy.delay(error, retries) if policy is not None else None
-                if delay is None:
-                    if error is exc:
-                        raise
-                    raise error from exc
+                await _retry_or_raise(exc, name, policy, retries)
                 retries += 1
-                logger.info("%s: %s: %s; retry %d of %d in %.2f s", name, type(error).__name__, error, retries,
-                            policy.max_retries if policy else 0, delay)
-                await _sleep(delay)
                 continue
             break
-        yield info if info is not None else ProviderInfo.of(provider, model)
-        for event in held:
-            yield event
-        yield first
+        for chunk in opening.chunks(provider, model):
+            yield chunk
         try:
             async for chunk in stream:
                 if type(chunk) is str:  # the hot path: a text delta

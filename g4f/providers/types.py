@@ -40,6 +40,10 @@ class BaseProvider:
     #: ``Conversation`` with every answer and continues one passed back as ``conversation=``.
     #: The call boundary passes ``conversation`` only to providers that declare this.
     supports_conversations: ClassVar[bool] = False
+    #: True when credentials may come from a login (``login=False`` forbids starting one).
+    supports_login: ClassVar[bool] = False
+    #: True when the provider authenticates with the user's cookies (``cookies=``).
+    supports_cookies: ClassVar[bool] = False
 
     @classmethod
     def get_name(cls) -> str:

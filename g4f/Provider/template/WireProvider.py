@@ -260,7 +260,7 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
             if content_type.startswith("text/html"):  # a login or captive-portal page, not the answer
                 raise ResponseError(f"the upstream answered with a web page ({content_type}) instead of the answer",
                                     provider=name)
-            yield ProviderInfo(name, request.model, cls.get_label(), cls.url)
+            yield ProviderInfo.of(cls, request.model)
             events = sse_stream(response, name, require_done=False) if cls.decoder == "sse" else ndjson_stream(
                 response, name)
             async for data in events:
