@@ -51,9 +51,7 @@ LAYER_NAMES = [name for name, _ in LAYERS]
 
 #: Upward imports that exist today and are being removed (issue 12, the lead's re-layering): the
 #: test fails on any other, and on an entry here that is gone (then delete the entry).
-KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset({
-    ("g4f.cli.chat", "g4f"),  # the chat command calls the facade's ChatCompletion
-})
+KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
 
 #: Modules that do something when imported (``python -m g4f.cli``): checked in the source only.
 NOT_IMPORTABLE_ALONE = frozenset({"g4f.cli.__main__"})

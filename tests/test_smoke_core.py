@@ -5,7 +5,7 @@ import pytest
 import g4f
 from g4f.errors import NestAsyncioError
 from g4f.providers.base_provider import AsyncGeneratorProvider
-from g4f.providers.response import Reasoning, Usage
+from g4f.providers.response import ProviderInfo, Reasoning, Usage
 
 
 class Echo(AsyncGeneratorProvider):
@@ -32,7 +32,7 @@ def test_sync_create_returns_text_without_reasoning():
 def test_sync_stream_yields_text_and_events():
     chunks = list(g4f.ChatCompletion.create("any", MESSAGES, provider=Echo, stream=True))
     assert [c for c in chunks if type(c) is str] == ["hello ", "big ", "world "]
-    assert isinstance(chunks[0], Reasoning)
+    assert isinstance(chunks[0], ProviderInfo) and isinstance(chunks[1], Reasoning)
 
 
 async def test_async_paths():

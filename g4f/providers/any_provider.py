@@ -72,7 +72,7 @@ class AnyProvider(AsyncGeneratorProvider):
 
     label: ClassVar[str | None] = "Auto"
     working: ClassVar[bool] = True
-    #: Its candidates run through the call boundary themselves (``g4f.providers.call.guarded``).
+    #: Its candidates run through the call boundary themselves (``g4f.providers.attempts.guarded``).
     composite: ClassVar[bool] = True
     accepts_retry_policy: ClassVar[bool] = True
     supports_conversations: ClassVar[bool] = True  # passed on to the candidates that do

@@ -1,83 +1,32 @@
 """The call boundary: the one path every door takes to a provider.
 
-``g4f.ChatCompletion``, ``Client``/``AsyncClient``, the API server, the command line and fallback
-all call providers through here, so each of these happens once, in one place:
+``g4f.ChatCompletion``, ``Client``/``AsyncClient``, the API server and the command line call
+providers through here (fallback calls its members through :func:`g4f.providers.attempts.guarded`,
+the part of this boundary that runs one provider), so each of these happens once, in one place:
 
 1. :func:`prepare` resolves the model and the provider (a name, a class, a list, or
    auto-selection), validates the messages and refuses what no provider can do (``n > 1``),
    before any I/O: a mistake raises at once.
-2. :func:`guarded` runs one provider. It passes only the keywords the provider can take (a
-   ``conversation`` goes to providers that ``supports_conversations``, ...), retries with a
-   :class:`~g4f.providers.retry.RetryPolicy` when one applies (:func:`run_attempts` is the one
-   retry loop), maps every transport error (aiohttp, curl_cffi, OSError, timeouts) to the g4f
-   error tree, and shapes the stream: exactly one ``ProviderInfo`` right before the first output,
-   no ``None`` or ``""`` chunks, and a provider that gives no answer at all is a failure
-   (``ResponseError``), not an empty string.
-
-"Output" is what the user sees: text, reasoning, tool calls, images
-(:data:`ANSWER_EVENTS`). Events that only describe an answer (usage, finish reason, a
-conversation, a title) are held until the first output and dropped with a failed attempt, so a
-retry or the next provider starts clean. :class:`~g4f.providers.response.RequestLogin` passes at
-once: the user must see it while the login runs.
+2. :meth:`Call.events` runs the provider through :func:`~g4f.providers.attempts.guarded`: only
+   the keywords it can take, one retry loop, every transport error mapped to the g4f tree, and
+   one stream shape (exactly one ``ProviderInfo`` before the first output; no output at all is a
+   failure, not an empty answer).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BadRequestError, ResponseError
-from ..requests.transport import map_transport_error
-from ..typing import AsyncResult, Chunk, Messages
+from ..errors import BadRequestError
+from ..typing import AsyncResult, Messages
+from .attempts import guarded
 from .helper import validate_messages
-from .response import (
-    ImagePreview,
-    ImageResponse,
-    ProviderInfo,
-    Reasoning,
-    RequestLogin,
-    ResponseType,
-    ToolCalls,
-)
-from .retry import RetryPolicy
+from .resolve import get_model_and_provider
 from .types import provider_name
 
-__all__ = [
-    "ANSWER_EVENTS",
-    "CAPABILITY_KEYWORDS",
-    "IGNORED_KEYWORDS",
-    "Call",
-    "guarded",
-    "prepare",
-    "run_attempts",
-]
-
-logger = logging.getLogger("g4f")
-
-#: Events that are part of the answer the user sees (besides text).
-ANSWER_EVENTS: tuple[type[ResponseType], ...] = (Reasoning, ToolCalls, ImageResponse, ImagePreview)
-
-#: Keywords gpt4free's clients and GUI pass that mean nothing to any provider here: accepted
-#: and not passed on (a debug line names them). ``return_conversation`` is one: providers that
-#: keep conversations always return theirs.
-IGNORED_KEYWORDS = frozenset({
-    "return_conversation", "ignore_stream", "ignored", "action", "download_media", "history_disabled",
-    "auto_continue", "last_provider", "api_endpoint", "image_name", "conversation_id", "auth_result",
-    "web_search",
-})
-
-#: Keywords passed only to providers that declare the capability named beside them.
-CAPABILITY_KEYWORDS: Mapping[str, str] = {
-    "conversation": "supports_conversations",
-    "login": "supports_login",
-    "cookies": "supports_cookies",
-}
-_FILTERED = IGNORED_KEYWORDS | CAPABILITY_KEYWORDS.keys()
-
-_sleep = asyncio.sleep  # the wait between retries (tests record it instead of sleeping)
+__all__ = ["Call", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -110,8 +59,6 @@ def prepare(
 ) -> Call:
     """Resolve and check a request; raises (``BadRequestError``, ``ProviderNotFoundError``,
     ``ProviderNotWorkingError``, ``ModelNotFoundError``) before anything is sent."""
-    from .resolve import get_model_and_provider
-
     model_name, resolved = get_model_and_provider(model, provider, stream, ignore_working)
     name = provider_name(resolved)
     checked = validate_messages(messages, name)
@@ -120,164 +67,3 @@ def prepare(
         raise BadRequestError(f"n={n!r}: g4f returns one answer per request; make n requests",
                               provider=name, param="n")
     return Call(resolved, model_name, checked, stream, kwargs)
-
-
-def _keywords_for(provider: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """The keywords ``provider`` may receive (see :data:`CAPABILITY_KEYWORDS`)."""
-    if not kwargs.keys() & _FILTERED:
-        return dict(kwargs)
-    passed: dict[str, Any] = {}
-    withheld: list[str] = []
-    for key, value in kwargs.items():
-        capability = CAPABILITY_KEYWORDS.get(key)
-        if key in IGNORED_KEYWORDS or (capability is not None and not getattr(provider, capability, False)):
-            if value is not None:
-                withheld.append(key)
-        else:
-            passed[key] = value
-    if withheld:
-        logger.debug("%s: not passed (the provider does not take them): %s", provider_name(provider),
-                     ", ".join(sorted(withheld)))
-    return passed
-
-
-def guarded(
-    provider: Any,
-    model: str,
-    messages: Messages,
-    stream: bool,
-    kwargs: Mapping[str, Any],
-    policy: RetryPolicy | None = None,
-) -> AsyncResult:
-    """Run one provider through the boundary (see the module docstring).
-
-    Providers made of providers (``composite``: fallback, auto-selection) run their members
-    through here themselves and get ``policy`` to hand down; providers that retry by themselves
-    (``accepts_retry_policy``: the OpenAI-compatible template) get it as ``retry_policy=`` and
-    already shape their stream with :func:`run_attempts`; every other provider is run by it.
-    """
-    if getattr(provider, "composite", False):
-        options = dict(kwargs) if policy is None else {**kwargs, "retry_policy": policy}
-        return provider.create_async_generator(model, messages, stream=stream, **options)  # type: ignore[no-any-return]
-    options = _keywords_for(provider, kwargs)
-    if getattr(provider, "accepts_retry_policy", False):
-        if policy is not None:
-            options["retry_policy"] = policy
-        return provider.create_async_generator(model, messages, stream=stream, **options)  # type: ignore[no-any-return]
-    return run_attempts(
-        lambda: provider.create_async_generator(model, messages, stream=stream, **options), provider, model, policy)
-
-
-class _Opening:
-    """What came before the first output of one attempt: the provider's own ``ProviderInfo``
-    and the answer-less events to pass on once the output begins."""
-
-    __slots__ = ("first", "held", "info", "started")
-
-    def __init__(self) -> None:
-        self.info: ProviderInfo | None = None
-        self.held: list[Any] = []
-        self.first: Any = None
-        self.started = False
-
-    def take(self, chunk: Any, name: str) -> bool:
-        """Take one chunk; True when it is the first output."""
-        if isinstance(chunk, str):
-            if not chunk:
-                return False
-        elif chunk is None or isinstance(chunk, RequestLogin):  # a login request is passed at once
-            return False
-        elif isinstance(chunk, ProviderInfo):
-            self.info = chunk
-            return False
-        elif not isinstance(chunk, ANSWER_EVENTS):
-            if not isinstance(chunk, ResponseType):
-                raise _not_a_chunk(chunk, name)
-            self.held.append(chunk)
-            return False
-        self.first, self.started = chunk, True
-        return True
-
-    def chunks(self, provider: Any, model: str) -> list[Any]:
-        """``ProviderInfo`` (the provider's own, else one from its declaration), what was held,
-        then the first output."""
-        info = self.info if self.info is not None else ProviderInfo.of(provider, model)
-        return [info, *self.held, self.first]
-
-
-async def _retry_or_raise(exc: Exception, name: str, policy: RetryPolicy | None, retries: int) -> None:
-    """Wait before the next try, or raise ``exc`` as a g4f error when there is none."""
-    error = map_transport_error(exc, name) or exc
-    delay = policy.delay(error, retries) if policy is not None else None
-    if delay is None:
-        if error is exc:
-            raise exc
-        raise error from exc
-    logger.info("%s: %s: %s; retry %d of %d in %.2f s", name, type(error).__name__, error, retries + 1,
-                policy.max_retries if policy else 0, delay)
-    await _sleep(delay)
-
-
-async def run_attempts(
-    open_attempt: Callable[[], AsyncIterator[Any]],
-    provider: Any,
-    model: str,
-    policy: RetryPolicy | None = None,
-) -> AsyncIterator[Chunk]:
-    """The stream of ``open_attempt()``, tried again under ``policy`` while nothing was output.
-
-    The one retry loop of g4f, and where a provider's stream is shaped (module docstring).
-    """
-    name = provider_name(provider)
-    stream: Any = None
-    try:
-        retries = 0
-        while True:
-            opening = _Opening()
-            try:
-                stream = open_attempt()
-                async for chunk in stream:
-                    if opening.take(chunk, name):
-                        break
-                    if isinstance(chunk, RequestLogin):
-                        yield chunk
-                if not opening.started:
-                    raise ResponseError("the provider returned an empty answer", provider=name)
-            except Exception as exc:  # noqa: BLE001 - retried or raised as it is, by the policy's rule
-                await _aclose(stream)
-                stream = None
-                await _retry_or_raise(exc, name, policy, retries)
-                retries += 1
-                continue
-            break
-        for chunk in opening.chunks(provider, model):
-            yield chunk
-        try:
-            async for chunk in stream:
-                if type(chunk) is str:  # the hot path: a text delta
-                    if chunk:
-                        yield chunk
-                elif chunk is None or isinstance(chunk, ProviderInfo):
-                    continue
-                elif isinstance(chunk, (ResponseType, str)):
-                    yield chunk
-                else:
-                    raise _not_a_chunk(chunk, name)
-        except Exception as exc:
-            mapped = map_transport_error(exc, name)
-            if mapped is None:
-                raise
-            raise mapped from exc
-    finally:
-        await _aclose(stream)
-
-
-def _not_a_chunk(chunk: object, name: str) -> TypeError:
-    # A provider bug: say so rather than drop part of the answer.
-    return TypeError(f"{name} yielded {type(chunk).__name__}; a provider yields str or g4f events")
-
-
-async def _aclose(stream: Any) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()

@@ -2,7 +2,7 @@
 
 The OpenAI-compatible template uses it for its own tries, ``RetryProvider`` hands it to the
 providers it wraps, and the call boundary applies it to providers that do not retry by
-themselves (:func:`g4f.providers.call.run_attempts` is the one loop). Wrapping never
+themselves (:func:`g4f.providers.attempts.run_attempts` is the one loop). Wrapping never
 multiplies tries: a provider that accepts a policy (``accepts_retry_policy``) is given it and
 is not retried again from outside, so one call sends at most ``max_retries + 1`` requests to a
 provider however the providers are nested.

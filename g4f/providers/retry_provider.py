@@ -2,7 +2,7 @@
 
 ``IterListProvider(providers, shuffle=True)`` tries each provider in turn. The rules:
 
-* Each provider runs through the call boundary (:func:`g4f.providers.call.guarded`), which
+* Each provider runs through the call boundary (:func:`g4f.providers.attempts.guarded`), which
   shapes its stream: exactly one ``ProviderInfo`` right before its first output, and no output
   at all (only ``None``, ``""`` or events that carry no answer) is a failure.
 * A failure before the first output moves on to the next provider; after it, the error is
@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from ..errors import RetryProviderError
 from ..typing import AsyncResult, Chunk, CreateResult, Messages
 from .asyncio import to_sync_iter
-from .call import guarded
+from .attempts import guarded
 from .failures import is_provider_failure
 from .health import ProviderHealth
 from .health import health as shared_health
@@ -179,7 +179,7 @@ class IterListProvider(BaseProvider):
 
     working: ClassVar[bool] = True
     supports_stream: ClassVar[bool] = True
-    #: Its members run through the call boundary themselves (see ``g4f.providers.call.guarded``).
+    #: Its members run through the call boundary themselves (see ``g4f.providers.attempts.guarded``).
     composite: ClassVar[bool] = True
     accepts_retry_policy: ClassVar[bool] = True
     supports_conversations: ClassVar[bool] = True  # passed on to the members that do

@@ -108,7 +108,7 @@ async def test_429_is_retried_after_the_upstreams_retry_after(groq, monkeypatch)
     async def recording_sleep(delay):
         waits.append(delay)
 
-    monkeypatch.setattr(sys.modules["g4f.providers.call"], "_sleep", recording_sleep)
+    monkeypatch.setattr(sys.modules["g4f.providers.attempts"], "_sleep", recording_sleep)
     groq.faults.append(Fault.rate_limit(retry_after=3))
     items = await collect(groq)
     assert waits == [3.0]
@@ -182,7 +182,7 @@ async def test_a_503_retry_after_is_honoured_and_without_one_backoff_is_used(gro
     async def recording_sleep(delay):
         waits.append(delay)
 
-    monkeypatch.setattr(sys.modules["g4f.providers.call"], "_sleep", recording_sleep)
+    monkeypatch.setattr(sys.modules["g4f.providers.attempts"], "_sleep", recording_sleep)
     groq.faults.append(Fault.server_error(503, retry_after=2))
     await collect(groq)
     groq.faults.append(Fault.server_error(503))

@@ -22,8 +22,9 @@ from g4f.cli import main as cli_main
 from g4f.client import AsyncClient, Client
 from g4f.errors import BadRequestError, ResponseError, ResponseStatusError, RetryProviderError
 from g4f.Provider.needs_auth.Groq import Groq
+from g4f.providers.attempts import guarded
 from g4f.providers.base_provider import AsyncGeneratorProvider
-from g4f.providers.call import guarded, prepare
+from g4f.providers.call import prepare
 from g4f.providers.registry import registry
 from g4f.providers.response import FinishReason, ProviderInfo, RequestLogin, Usage
 from g4f.providers.retry import RetryPolicy
@@ -209,12 +210,12 @@ def no_waits(monkeypatch):
     async def record(delay):
         waits.append(delay)
 
-    monkeypatch.setattr(sys.modules["g4f.providers.call"], "_sleep", record)
+    monkeypatch.setattr(sys.modules["g4f.providers.attempts"], "_sleep", record)
     return waits
 
 
 def groq_at(replica):
-    return dict(api_key=GROQ_KEY, base_url=replica.base_url)
+    return {"api_key": GROQ_KEY, "base_url": replica.base_url}
 
 
 @pytest.mark.parametrize("wrap, expected", [

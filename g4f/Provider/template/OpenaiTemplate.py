@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from ...errors import BadRequestError, MissingAuthError, ModelNotFoundError, ResponseError, TimeoutError
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
-from ...providers.call import run_attempts
+from ...providers.attempts import run_attempts
 from ...providers.response import ProviderInfo
 from ...providers.retry import RetryPolicy
 from ...secrets import register_secret
