@@ -69,8 +69,7 @@ def test_interactive_session_continues_the_conversation(capsys, monkeypatch):
         turn = (conversation.turn if conversation is not None else 0) + 1
         return [ProviderInfo("Memory"), f"turn {turn}: {last_user_text(messages)}", Conversation(f"c{turn}", turn=turn)]
 
-    memory = scripted("Memory", remembering, supports_conversations=True,
-                      serves=classmethod(lambda cls, model: model == "memory-model"))
+    memory = scripted("Memory", remembering, serves=classmethod(lambda cls, model: model == "memory-model"))
     monkeypatch.setattr(sys, "stdin", io.StringIO("first\n\nsecond\nthird\n"))
     with registered(memory):
         assert main(["chat", "-m", "memory-model"]) == 0  # auto-selection picks Memory, then keeps it
