@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -23,12 +22,11 @@ from .client.scripted import last_user_text, registered, scripted
 
 def g4f(*args, env_extra=None, config_dir, stdin=""):
     """Run ``g4f ARGS`` in a fresh interpreter with no credentials in its environment."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    dead = f"http://127.0.0.1:{closed_port()}/v1"
-    env.update({"G4F_CONFIG_DIR": str(config_dir), "OLLAMA_API_BASE": dead, "G4F_LOCAL_API_BASE": dead})
-    env.update(env_extra or {})
+    from .test_replica_command import fresh_env
+
+    env = fresh_env(config_dir, **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", "g4f.cli", *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
 
 
 def one_error_line(result) -> str:
@@ -69,12 +67,13 @@ def test_interactive_session_continues_the_conversation(capsys, monkeypatch):
         turn = (conversation.turn if conversation is not None else 0) + 1
         return [ProviderInfo("Memory"), f"turn {turn}: {last_user_text(messages)}", Conversation(f"c{turn}", turn=turn)]
 
-    memory = scripted("Memory", remembering, serves=classmethod(lambda cls, model: model == "memory-model"))
+    memory = scripted("Memory", remembering, supports_conversations=True,
+                      serves=classmethod(lambda cls, model: model == "memory-model"))
     monkeypatch.setattr(sys, "stdin", io.StringIO("first\n\nsecond\nthird\n"))
     with registered(memory):
         assert main(["chat", "-m", "memory-model"]) == 0  # auto-selection picks Memory, then keeps it
     assert capsys.readouterr().out == "turn 1: first\nturn 2: second\nturn 3: third\n"
-    model, messages, kwargs = memory.calls[-1]
+    _model, messages, kwargs = memory.calls[-1]
     assert [m["content"] for m in messages] == ["first", "turn 1: first", "second", "turn 2: second", "third"]
     assert kwargs["conversation"].conversation_id == "c2"
 
@@ -208,7 +207,7 @@ def test_usage_errors_exit_2_and_help_lists_the_commands(tmp_path):
     result = g4f("frobnicate", config_dir=tmp_path)
     assert result.returncode == 2 and "invalid choice" in result.stderr
     help_text = g4f("--help", config_dir=tmp_path).stdout
-    for command in ("chat", "api", "providers", "models", "login"):
+    for command in ("chat", "api", "providers", "models", "login", "replica"):
         assert command in help_text
 
 
@@ -235,3 +234,54 @@ async def test_interactive_grok_session_continues_on_grok_com(serve, monkeypatch
     conversation_id = next(iter(replica.conversations))
     assert replica.requests[-1].path.endswith(f"/{conversation_id}/responses")
     assert replica.requests[-1].payload["message"] == "Again"
+
+
+# -- g4f chat --cookies-file ---------------------------------------------------------------------
+
+NETSCAPE = """# Netscape HTTP Cookie File
+.grok.com\tTRUE\t/\tTRUE\t2000000000\tsso\t{sso}
+.grok.com\tTRUE\t/\tTRUE\t2000000000\tsso-rw\trw-cookie-value
+"""
+
+
+@pytest.mark.parametrize("shape", ["json", "netscape"])
+async def test_cookies_file_gives_grok_its_login_for_the_call(shape, serve, monkeypatch, isolated_config, tmp_path,
+                                                              capsys):
+    """As a browser extension exports them; only grok.com's cookies are sent, and nothing is saved."""
+    import asyncio
+
+    from .replicas.grok import serve_grok
+
+    replica = await serve_grok(serve, monkeypatch)
+    exported = tmp_path / "cookies.txt"
+    if shape == "json":
+        exported.write_text(json.dumps([{"domain": ".grok.com", "name": "sso", "value": replica.sso, "path": "/"},
+                                        {"domain": ".example.org", "name": "tracker", "value": "other-site"}]))
+    else:
+        exported.write_text(NETSCAPE.format(sso=replica.sso))
+    status = await asyncio.to_thread(main, ["chat", "-p", "Grok", "--cookies-file", str(exported), "Hello"])
+    assert status == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == "You said: Hello.\n"
+    sent = replica.requests[-1].cookies
+    assert sent["sso"] == replica.sso and "tracker" not in sent
+    assert not (isolated_config / "auth").exists() or not list((isolated_config / "auth").iterdir())
+
+
+def test_cookies_file_mistakes_are_one_line(tmp_path):
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([{"domain": ".grok.com", "name": "sso", "value": "secret-sso-value-123"},
+                                 {"domain": ".example.org", "name": "a", "value": "b"}]))
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("these are not cookies")
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps([{"domain": ".example.org", "name": "a", "value": "b"}]))
+    cases = [
+        (["--cookies-file", str(tmp_path / "missing.json")], "No such file"),
+        (["--cookies-file", str(garbage)], "neither JSON nor a Netscape cookies.txt"),
+        (["--cookies-file", str(mixed)], "holds the cookies of 2 sites (example.org, grok.com); name the provider"),
+        (["--cookies-file", str(empty), "-p", "Grok"], "holds no cookies for grok.com"),
+    ]
+    for args, expected in cases:
+        line = one_error_line(g4f("chat", "Hello", *args, config_dir=tmp_path))
+        assert expected in line and "secret-sso-value-123" not in line, line
+
