@@ -126,10 +126,12 @@ class RedisLink:
         self._warned_at: float | None = None
         self._outage_logged = False
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- state -------------------------------------------------------------------------------
     async def start(self) -> bool:
         """Connect (one ping within the timeout); when Redis does not answer, the probe keeps trying."""
+        self._loop = asyncio.get_running_loop()
         try:
             await asyncio.wait_for(self.client.ping(), self.timeout)
         except self.errors as exc:
@@ -185,8 +187,12 @@ class RedisLink:
 
     # -- calls -------------------------------------------------------------------------------
     async def run(self, call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        """``await call(*args, **kwargs)`` within the timeout; :class:`Unavailable` when Redis is down."""
-        if not self.up:
+        """``await call(*args, **kwargs)`` within the timeout; :class:`Unavailable` when Redis is down.
+
+        Also Unavailable on another event loop than the worker's (the connections belong to it):
+        code running on a private loop, as the sync API does, uses local state.
+        """
+        if not self.up or asyncio.get_running_loop() is not self._loop:
             raise Unavailable(self.url)
         try:
             return await asyncio.wait_for(call(*args, **kwargs), self.timeout)

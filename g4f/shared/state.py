@@ -80,8 +80,6 @@ class SharedState:
                 pass
             try:
                 await self._resync()
-                if self.credentials is not None:
-                    await self.credentials.share_files()
             except Unavailable:
                 pass  # down again already: the probe resynchronises
 
@@ -110,6 +108,7 @@ class SharedState:
         await self.health.resync()
         if self.credentials is not None:
             await self.credentials.resync()
+            await self.credentials.share_files()
 
     async def _pull_loop(self) -> None:
         """The safety net for missed messages: read the shared records again now and then."""

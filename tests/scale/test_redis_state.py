@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -300,3 +301,29 @@ async def test_a_redis_that_stops_answering_costs_one_timeout(redis_server, capl
     finally:
         use_backend(None)
         await state.close()
+
+
+async def test_code_on_another_event_loop_uses_local_state(workers):
+    (a,) = await workers(1)
+    use_backend(a.backend)
+    try:
+        store = Store("responses")
+        await store.set("mine", 1)
+        found: list = []
+        # The sync API runs calls on a private loop in its thread: Redis' connections are not its own.
+        def elsewhere() -> None:
+            async def run() -> None:
+                await store.set("theirs", 2)
+                found.append(await store.get("theirs"))
+
+            asyncio.run(run())
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join(10)
+        assert found == [2]
+        assert a.link.up  # not an outage
+        assert not await a.link.client.exists("g4f:kv:responses:theirs")
+        assert await a.link.client.exists("g4f:kv:responses:mine")
+    finally:
+        use_backend(None)
