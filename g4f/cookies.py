@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .config import check_private_file, cookies_dir
+from .config import UnusableFile, cookies_dir, read_private_file
 from .errors import MissingRequirementsError
 from .secrets import register_secrets
 from .typing import Cookies
@@ -35,31 +35,55 @@ def domain_matches(cookie_domain: str, domain: str) -> bool:
     return domain == cookie_domain or domain.endswith("." + cookie_domain) or cookie_domain.endswith("." + domain)
 
 
+def _value(value: Any) -> str | None:
+    """A cookie value as a file may hold it (a string; a number, written by hand); else None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def _cookies_in(data: Any, domain: str) -> Cookies:
     found: Cookies = {}
     if isinstance(data, list):
         for item in data:
-            if (isinstance(item, dict) and "name" in item and "value" in item
+            if (isinstance(item, dict) and isinstance(item.get("name"), str)
+                    and (value := _value(item.get("value"))) is not None
                     and domain_matches(str(item.get("domain", "")), domain)):
-                found[str(item["name"])] = str(item["value"])
+                found[item["name"]] = value
     elif isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, dict) and domain_matches(str(key), domain):
-                found.update({str(k): str(v) for k, v in value.items()})
+        for key, cookies in data.items():
+            if isinstance(cookies, dict) and domain_matches(str(key), domain):
+                found.update({str(name): value for name, raw in cookies.items()
+                              if (value := _value(raw)) is not None})
     return found
 
 
 def read_cookie_files(domain: str, directory: Path | None = None) -> Cookies:
-    """Cookies for ``domain`` from the JSON cookie files."""
+    """Cookies for ``domain`` from the JSON cookie files.
+
+    Files are read as every credential file is (:func:`g4f.config.read_private_file`): a symlink
+    (the folder itself or a file in it) is not followed, a file others can read is made private,
+    and a file that is broken or of another shape is skipped with a warning.
+    """
     directory = directory or cookies_dir()
+    if directory.is_symlink():
+        logger.warning("Not reading cookie files in %s: it is a symlink (not followed)", directory)
+        return {}
     if not directory.is_dir():
         return {}
     cookies: Cookies = {}
     for path in sorted(directory.glob("*.json")):
         try:
-            check_private_file(path)
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            read = read_private_file(path)
+            if read is None:
+                continue
+            data = json.loads(read.text)
+        except UnusableFile as exc:
+            logger.warning("Skipping cookie file %s: %s", path.name, exc.reason)
+            continue
+        except (OSError, ValueError, RecursionError) as exc:
             logger.warning("Skipping unreadable cookie file %s: %s", path.name, type(exc).__name__)
             continue
         cookies.update(_cookies_in(data, domain))

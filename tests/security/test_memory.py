@@ -10,6 +10,7 @@ Run ``python -m tests.security.test_memory`` to print the figures.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -50,7 +51,7 @@ def _status(pid: int, field: str) -> int:
 async def _post_all(port: int, body: bytes) -> list[tuple[int, dict[str, Any]]]:
     async with aiohttp.ClientSession() as session:
         async def post() -> tuple[int, dict[str, Any]]:
-            async with session.post(f"http://127.0.0.1:{port}/v1/chat/completions", data=body,
+            async with session.post(f"http://127.0.0.1:{port}/v1/chat/completions", data=io.BytesIO(body),
                                     headers={"Content-Type": "application/json"}) as response:
                 return response.status, await response.json()
         return await asyncio.gather(*(post() for _ in range(BODIES)))
