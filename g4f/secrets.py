@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 __all__ = [
+    "MAX_INDEXED",
     "MIN_FRAGMENT",
     "MIN_SECRET_LENGTH",
     "REDACTED_LOGGERS",
@@ -45,32 +46,24 @@ REPLACEMENT = "***"
 REDACTED_LOGGERS = ("g4f", "aiohttp", "aiohttp.access", "aiohttp.client", "aiohttp.internal",
                     "aiohttp.server", "aiohttp.web", "aiohttp.websocket", "asyncio")
 
+#: Characters of one secret indexed for partial matches; a longer value (no cookie or key is:
+#: browsers cap a cookie at 4 KiB) is also replaced whole.
+MAX_INDEXED = 4096
+
 _SCHEMES = ("Bearer ", "Basic ", "Token ", "bearer ")
+_QUARTER = MIN_FRAGMENT // 2
 _lock = threading.Lock()
 _secrets: set[str] = set()
-
-
-class _Index:
-    """What :func:`redact` looks for, rebuilt (under the lock) when a secret is registered and
-    read without a lock: replaced whole, never changed in place."""
-
-    __slots__ = ("fragments", "quarters", "short")
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        pieces = {piece for secret in secrets for piece in secret.split() if len(piece) >= MIN_FRAGMENT}
-        #: Every MIN_FRAGMENT-long piece of every secret (blanks split secrets into pieces).
-        self.fragments = frozenset(piece[i:i + MIN_FRAGMENT] for piece in pieces
-                                   for i in range(len(piece) - MIN_FRAGMENT + 1))
-        #: Every quarter-fragment (4 characters) of every piece: a run of text holds a fragment only
-        #: where one of its quarters, read every 4 characters, is one of these.
-        self.quarters = frozenset(piece[i:i + _QUARTER] for piece in pieces
-                                  for i in range(len(piece) - _QUARTER + 1))
-        #: Secrets too short to have fragments, replaced whole (longest first).
-        self.short = tuple(sorted((s for s in secrets if len(s) < MIN_FRAGMENT), key=len, reverse=True))
-
-
-_QUARTER = MIN_FRAGMENT // 2
-_index = _Index(())
+# What redact() looks for. The sets only grow, under the lock, and are read without it (a
+# membership test is atomic); the tuple is replaced whole.
+#: Every MIN_FRAGMENT-long piece of every secret (blanks split secrets into pieces).
+_fragments: set[str] = set()
+#: Every 4-character piece of them: text holds a fragment only where one of its 4-character
+#: pieces, read every 4 characters of a word, is one of these (see _fragments_in).
+_quarters: set[str] = set()
+#: Secrets replaced whole: those too short to have fragments and those too long to be indexed
+#: entirely (longest first).
+_whole: tuple[str, ...] = ()
 
 
 def register_secret(value: object) -> None:
@@ -79,14 +72,20 @@ def register_secret(value: object) -> None:
     For an ``Authorization`` value (``"Bearer <token>"``) the token alone is registered too: an
     upstream that echoes the key quotes the token, not the header.
     """
-    global _index
+    global _whole
     if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or value in _secrets:
         return
     if value.startswith(_SCHEMES):
         register_secret(value.split(" ", 1)[1].strip())
+    pieces = [piece[:MAX_INDEXED] for piece in value.split() if len(piece) >= MIN_FRAGMENT]
+    fragments = {piece[i:i + MIN_FRAGMENT] for piece in pieces for i in range(len(piece) - MIN_FRAGMENT + 1)}
+    quarters = {piece[i:i + _QUARTER] for piece in pieces for i in range(len(piece) - _QUARTER + 1)}
     with _lock:
+        _quarters.update(quarters)  # quarters first: a reader that finds one looks for fragments
+        _fragments.update(fragments)
+        if len(value) < MIN_FRAGMENT or len(value) > MAX_INDEXED:
+            _whole = tuple(sorted({*_whole, value}, key=len, reverse=True))
         _secrets.add(value)
-        _index = _Index(_secrets)
 
 
 def register_secrets(values: Iterable[object]) -> None:
@@ -98,37 +97,37 @@ def register_secrets(values: Iterable[object]) -> None:
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret, and every run of 8 or more of a secret's
     characters, replaced by ``***``."""
-    index = _index
-    for secret in index.short:
+    for secret in _whole:
         if secret in text:
             text = text.replace(secret, REPLACEMENT)
-    if not index.fragments:
+    if not _fragments:
         return text
     # Fragments never hold blanks, so each is inside one word. The usual case (no fragment at
-    # all) is settled by one set operation on the words' quarters (see _fragments_in).
+    # all) is settled by one set operation on the words' quarters.
     words = [word for word in text.split() if len(word) >= MIN_FRAGMENT]
-    if not words or index.quarters.isdisjoint(
-            [word[q:q + _QUARTER] for word in words for q in range(0, len(word) - _QUARTER + 1, _QUARTER)]):
+    hits = _quarters.intersection(
+        [word[q:q + _QUARTER] for word in words for q in range(0, len(word) - _QUARTER + 1, _QUARTER)])
+    if not hits:
         return text
-    found = [piece for word in words for piece in _fragments_in(word, index)]
+    found = [piece for word in words if any(map(word.__contains__, hits)) for piece in _fragments_in(word)]
     for piece in sorted(found, key=len, reverse=True):
         text = text.replace(piece, REPLACEMENT)
     return text
 
 
-def _fragments_in(word: str, index: _Index) -> list[str]:
-    """The longest runs of ``word`` made of fragments of secrets (fragments never hold blanks,
-    so a word holds them whole)."""
-    fragments, quarters = index.fragments, index.quarters
+def _fragments_in(word: str) -> list[str]:
+    """The longest runs of ``word`` made of fragments of secrets.
+
+    A fragment ``word[p:p+8]`` holds the 4 characters at the one ``q = 0 (mod 4)`` with
+    ``p <= q < p+4``: those are probed, and fragments looked for only around a probe that hits.
+    """
     spans: list[list[int]] = []
     end = len(word)
-    # A fragment [p, p+8) holds the quarter at the one q = 0 (mod 4) with p <= q < p+4: probe
-    # those, and look for fragments only around a probe that hits.
     for probe in range(0, end - _QUARTER + 1, _QUARTER):
-        if word[probe:probe + _QUARTER] not in quarters:
+        if word[probe:probe + _QUARTER] not in _quarters:
             continue
         for i in range(max(0, probe - _QUARTER + 1), min(probe, end - MIN_FRAGMENT) + 1):
-            if word[i:i + MIN_FRAGMENT] in fragments:
+            if word[i:i + MIN_FRAGMENT] in _fragments:
                 if spans and i <= spans[-1][1]:
                     spans[-1][1] = max(spans[-1][1], i + MIN_FRAGMENT)
                 else:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from ..errors import G4FError, NetworkError, ResponseError, TimeoutError
+from ..secrets import redact, sanitize_exception
 from .status import error_for_status
 
 __all__ = ["map_stream_errors", "map_transport_error", "map_transport_errors"]
@@ -91,7 +92,7 @@ def _detail(exc: BaseException) -> str:
         text = ""
     if not text:
         return name
-    text = f"{name}: {text}"
+    text = redact(f"{name}: {text}")  # redacted before it is cut: no part of a secret is left
     return text if len(text) <= 300 else text[:300] + "..."
 
 
@@ -106,6 +107,8 @@ async def map_stream_errors(stream: AsyncIterable[T], provider: str | None = Non
             yield item
     except Exception as exc:
         mapped = map_transport_error(exc, provider)
+        # Raw headers and bodies never ride along in __cause__ / __context__ (g4f.secrets).
+        sanitize_exception(exc)
         if mapped is None:
             raise
         raise mapped from exc
@@ -123,6 +126,7 @@ async def map_transport_errors(provider: str | None = None) -> AsyncIterator[Non
         yield
     except Exception as exc:
         mapped = map_transport_error(exc, provider)
+        sanitize_exception(exc)  # raw headers and bodies never ride along in the chain (g4f.secrets)
         if mapped is None:
             raise
         raise mapped from exc
