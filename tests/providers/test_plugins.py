@@ -342,13 +342,21 @@ def test_the_example_plugin_is_found_and_meets_the_contract_of_its_kind(example_
     assert [p.__name__ for p in registry.for_model("acme-stream-1")] == ["AcmeStream"]
 
 
-def test_the_example_plugins_own_tests_pass(example_installed):
+def test_the_example_plugins_own_tests_pass(example_installed, tmp_path):
     """Its tests use g4f's kit (fixtures, replica, check_provider), list it with `g4f providers`
-    and let auto-selection pick it; they run as its author would run them, in its own folder."""
+    and let auto-selection pick it; they run as its author would run them, in its own folder.
+
+    Their temporary folders live under this test's own (``--basetemp``), not in the
+    ``/tmp/pytest-of-<user>`` every pytest run on the machine shares. pytest prunes that shared
+    folder; when another run removes the same old folder at the same moment, pytest warns, and
+    where warnings are errors the warning is raised inside its pruning loop, which leaves the
+    loop's ``os.scandir`` iterator open: a ResourceWarning (reproduced with six processes pruning
+    one folder). With a folder of its own the run prunes nothing and races with no other run.
+    """
     env = {**os.environ, "PYTHONPATH": str(example_installed.root)}
     env.pop("G4F_CONFIG_DIR", None)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "basetemp")],
         cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
