@@ -34,12 +34,6 @@ DECLARED = {
     "Ollama": ("OLLAMA_HOST", None, OPENAI),
     "LocalOpenAI": ("G4F_LOCAL_API_BASE", "G4F_LOCAL_API_KEY", OPENAI),
 }
-#: Wiring still to do: OpenaiTemplate.get_api_base (the lead's file) reads ``api_base_env`` with
-#: os.environ.get; the forms other tools write need ``_base_url.base_url_from_env`` there.
-NEEDS_TEMPLATE_WIRING = pytest.mark.xfail(
-    strict=True, reason="OpenaiTemplate.get_api_base must call _base_url.base_url_from_env (lead, issue 20)")
-
-
 @pytest.fixture(autouse=True)
 def no_base_urls(monkeypatch):
     from tests.test_docs import base_url_variables
@@ -124,7 +118,6 @@ def test_the_older_ollama_variable_wins_over_ollama_host(monkeypatch):
     assert base_url_from_env("OLLAMA_HOST") == "http://127.0.0.1:5000/v1"
 
 
-@NEEDS_TEMPLATE_WIRING
 async def test_groq_reaches_a_replica_through_the_groq_sdks_form(monkeypatch):
     from g4f.Provider import Groq
 
@@ -134,7 +127,6 @@ async def test_groq_reaches_a_replica_through_the_groq_sdks_form(monkeypatch):
     assert answer == "You said: where are you?"
 
 
-@NEEDS_TEMPLATE_WIRING
 async def test_ollama_reaches_a_replica_through_host_and_port(monkeypatch):
     from g4f.Provider import Ollama
 
@@ -144,7 +136,6 @@ async def test_ollama_reaches_a_replica_through_host_and_port(monkeypatch):
     assert answer == "You said: where are you?"
 
 
-@NEEDS_TEMPLATE_WIRING
 async def test_ollama_api_base_still_works(monkeypatch):
     from g4f.Provider import Ollama
 

@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from types import TracebackType
 from typing import Any, ClassVar
 
 from ...errors import BadRequestError, MissingAuthError, ModelNotFoundError, ResponseError, TimeoutError
-from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ...providers.attempts import run_attempts
+from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ...providers.response import ProviderInfo
 from ...providers.retry import RetryPolicy
 from ...secrets import register_secret
 from ...typing import AsyncResult, Messages
+from ._base_url import base_url_from_env
 from ._chunks import AnswerState, completion_events, stream_events
 from ._request import attach_media, build_headers, build_payload, has_image_input
 from ._sync_helpers import SyncHelpers
@@ -75,9 +75,10 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     # -- where and how -------------------------------------------------------------------------
     @classmethod
     def get_api_base(cls, base_url: str | None = None) -> str:
-        """``base_url`` if given, else ``$api_base_env`` if set, else ``api_base``; no trailing slash."""
+        """``base_url`` if given, else ``$api_base_env`` if set (read as the tools that define the
+        variable read it: :mod:`._base_url`), else ``api_base``; no trailing slash."""
         if not base_url and cls.api_base_env:
-            base_url = os.environ.get(cls.api_base_env)
+            base_url = base_url_from_env(cls.api_base_env)
         base = base_url or cls.api_base
         if not base:
             raise BadRequestError("no API base URL: pass base_url=", provider=cls.get_name())
