@@ -347,6 +347,7 @@ class DocEnv:
         self._grok_replica()
         cookies = [{"domain": ".grok.com", "name": "sso", "value": GROK_SSO, "path": "/"}]
         write_private_file(cookies_dir() / "grok.json", json.dumps(cookies))
+        write_private_file(self.workdir / "grok-cookies.json", json.dumps(cookies))  # exported, for --cookies-file
 
     def _env_grok_login(self) -> None:
         """grok.com's replica and no cookies anywhere: the login runs in a real Chromium, where the
@@ -485,7 +486,8 @@ def run_pytest(sample: Sample, env: DocEnv, out: io.StringIO) -> None:
         "filterwarnings = error\n")
     (folder / "test_sample.py").write_text(env.substitute(sample.code))
     path = os.pathsep.join(p for p in sys.path if p)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "--basetemp", str(env.workdir / "sample-basetemp")], cwd=folder,  # see test_plugins
                             env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=300,
                             check=False)
     out.write(result.stdout)
