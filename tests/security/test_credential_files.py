@@ -30,7 +30,7 @@ from g4f.providers.base_provider import AsyncAuthedProvider
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="modes, symlinks and flock are POSIX's")
 
-SSO = "sso-SENTINELcredentialFile0123456789"
+SSO = "sso-SENTINELcredentialFile7Qz9Lm2Xv4"
 
 
 def mode(path: Path) -> int:
@@ -295,7 +295,7 @@ async def test_the_next_run_logs_in_again_after_a_bad_cache_file(isolated_config
 
 def test_good_shapes_round_trip(isolated_config):
     result = AuthResult(cookies={"sso": SSO}, headers={"Cookie": f"sso={SSO}", "user-agent": "UA"},
-                        api_key="key-0123456789", impersonate="chrome", expires=1.5, options={"a": [1, 2]})
+                        api_key="key-SENTINEL7Qz9Lm2Xv4", impersonate="chrome", expires=1.5, options={"a": [1, 2]})
     AuthCache("Grok").save(result)
     loaded = AuthCache("Grok").load()
     assert loaded.to_dict() == result.to_dict()

@@ -47,8 +47,8 @@ from ..client.conftest import closed_port
 from ..client.scripted import registered
 from .conftest import g4f_command
 
-KEY = "gsk_SENTINELgroqEnvKey0123456789abcdef"
-SERVER_KEY = "g4f-SENTINELserverKey0123456789"
+KEY = "gsk_SENTINELsecurityKey8Rt6Wy1Kd3Hq5Jw"
+SERVER_KEY = "g4f-SENTINELsecServer8Rt6Wy1Kd3"
 
 
 def fragments_of(secret: str, text: str) -> list[str]:
@@ -364,8 +364,8 @@ def test_many_secrets_mask_only_what_is_theirs():
     """With 50 keys registered, ordinary text is untouched and a cut key is masked (how fast this
     runs is measured in bench/, see docs/security.md)."""
     for n in range(50):
-        register_secret(f"gsk_speedCheck{n:02d}abcdefghijklmnopqrstuvwxyz0123456789")
+        register_secret(f"gsk_speedCheck{n:02d}Kd3Hq5Jw8Rt6Wy1Mz7Pv4Ns2Lx9Qb")
     text = "HTTP 401: Invalid API Key provided; see the documentation for authentication failures. " * 12
     assert redact(text) == text
-    assert redact(text + " gsk_speedCheck07abcdefghij").endswith(" ***")
+    assert redact(text + " gsk_speedCheck07Kd3Hq5Jw").endswith(" ***")
 
