@@ -8,7 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from ..secrets import register_secrets
+from .anthropic_messages import routes as messages_routes
 from .gui import add_gui, public_gui
+from .images import routes as images_routes
 from .middleware.auth import auth_middleware
 from .middleware.content_type import content_type_middleware
 from .middleware.errors import errors_middleware
@@ -17,6 +19,7 @@ from .middleware.json_body import json_body_middleware
 from .middleware.limits import in_flight_middleware
 from .middleware.origin import add_cors_headers, origin_middleware
 from .middleware.ratelimit import install_rate_limits
+from .openai_responses import routes as responses_routes
 from .routes import routes
 from .settings import DEFAULT_MAX_BODY_SIZE, ServerSettings
 
@@ -57,6 +60,8 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> web.Ap
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_body_size)
     app[SETTINGS_KEY] = settings
     app.add_routes(routes)
+    for more in (responses_routes, messages_routes, images_routes):  # /v1/responses, /v1/messages, images
+        app.add_routes(more)
     if settings.gui:
         add_gui(app)  # the web chat at /
     app.on_cleanup.append(_close_sessions)

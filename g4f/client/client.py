@@ -18,6 +18,8 @@ from ..providers.call import prepare
 from ..providers.types import provider_name
 from .catalog import list_models, list_models_async
 from .convert import as_conversation, collect_completion, iter_chunks
+from .images import AsyncImages, Images
+from .responses import AsyncResponses, Responses
 from .stop import normalize_stop
 from .stubs import ChatCompletion, ChatCompletionChunk, ModelList
 
@@ -207,6 +209,8 @@ class AsyncClient(_BaseClient):
         super().__init__(provider, api_key, proxy, **kwargs)
         self.chat = AsyncChat(AsyncCompletions(self._defaults))
         self.models = AsyncModels(self._defaults)
+        self.responses = AsyncResponses(self._defaults, _Request)
+        self.images = AsyncImages(self._defaults)
 
     async def aclose(self) -> None:
         """Close the HTTP sessions g4f opened on the running loop."""
@@ -229,6 +233,8 @@ class Client(_BaseClient):
         super().__init__(provider, api_key, proxy, **kwargs)
         self.chat = Chat(Completions(self._defaults))
         self.models = Models(self._defaults)
+        self.responses = Responses(self._defaults, _Request)
+        self.images = Images(self._defaults)
 
     def close(self) -> None:
         """Nothing to release: each call's loop closes its sessions when the call ends."""

@@ -44,6 +44,12 @@ class BaseProvider:
     supports_login: ClassVar[bool] = False
     #: True when the provider authenticates with the user's cookies (``cookies=``).
     supports_cookies: ClassVar[bool] = False
+    #: True when the provider takes images in messages (``image_url`` parts); providers that
+    #: do not refuse them (400) rather than drop them.
+    supports_vision: ClassVar[bool] = False
+    #: True when the provider generates images (``client.images.generate``,
+    #: ``POST /v1/images/generations``); a request for images from another is refused (400).
+    supports_images: ClassVar[bool] = False
 
     @classmethod
     def get_name(cls) -> str:

@@ -14,6 +14,10 @@ Tests script it through three lists::
         ...
         assert replica.requests[-1].body["temperature"] == 0.2   # what was received
 
+``POST /images/generations`` answers as OpenAI's images API does (``prompt``, ``model``, ``n``,
+``response_format`` ``url`` or ``b64_json``, ``size``): ``n`` copies of :data:`PNG`, as URLs the
+replica serves (``GET /generated/<id>.png``) or inline as base64, each with a ``revised_prompt``.
+
 A fault can also be chosen per request with the header ``X-Replica-Fault: <kind> key=value ...``
 (``"429"``, ``"http status=503"``, ``"cut after=2"``; see :meth:`Fault.parse`).
 
@@ -66,6 +70,7 @@ __all__ = [
     "FAULT_HEADER",
     "GROQ",
     "OPENAI",
+    "PNG",
     "Fault",
     "Flavour",
     "OpenAIReplica",
@@ -87,6 +92,12 @@ _ERRORS: dict[int, tuple[str, str, str | None]] = {  # status -> (message, type,
     500: ("Internal Server Error", "internal_server_error", None),
     503: ("Service Unavailable", "internal_server_error", "service_unavailable"),
 }
+
+#: The image ``/images/generations`` makes: a valid 1x1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 _HTML_PAGE = (
     "<html>\r\n<head><title>{status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>{status} Bad Gateway"
@@ -186,6 +197,8 @@ class OpenAIReplica:
         app.router.add_post(f"{prefix}/chat/completions", self._chat)
         app.router.add_get(f"{prefix}/models", self._models)
         app.router.add_get(f"{prefix}/models/{{model:.+}}", self._model)
+        app.router.add_post(f"{prefix}/images/generations", self._images)
+        app.router.add_get("/generated/{name}", self._generated)
         app.router.add_route("*", "/{tail:.*}", self._unknown_url)
         return app
 
@@ -392,6 +405,36 @@ class OpenAIReplica:
             "public_apps": None,
             "max_completion_tokens": info.get("max_completion_tokens", info.get("context_window", 8192)),
         }
+
+    async def _images(self, request: web.Request) -> web.Response:
+        fault = self._take_fault(request)
+        record = await self._record(request, fault)
+        headers = self._headers(f"req_replica{self._next_id():08d}")
+        body = record.body if isinstance(record.body, dict) else {}
+        if fault is not None and fault.kind in ("http", "html"):
+            return self._fault_response(fault, headers, str(body.get("model", "")))
+        denied = self._check_key(request, headers)
+        if denied is not None:
+            return denied
+        prompt, n, form = body.get("prompt"), body.get("n", 1), body.get("response_format") or "url"
+        if not isinstance(prompt, str) or not prompt:
+            return self._error(400, headers, "'prompt' : property 'prompt' is missing", "invalid_request_error")
+        if not isinstance(n, int) or not 1 <= n <= 10 or form not in ("url", "b64_json"):
+            return self._error(400, headers, "invalid 'n' or 'response_format'", "invalid_request_error")
+        model = body.get("model", "")
+        if self.strict_models and model not in self.models:
+            return self._model_not_found(model, headers)
+        import base64
+
+        revised = f"A picture of {prompt}"
+        data = [{"b64_json": base64.b64encode(PNG).decode(), "revised_prompt": revised} if form == "b64_json"
+                else {"url": f"{self.url}/generated/img-{self._next_id()}.png", "revised_prompt": revised}
+                for _ in range(n)]
+        return web.json_response({"created": int(time.time()), "data": data}, headers=headers, dumps=_dumps_text)
+
+    async def _generated(self, request: web.Request) -> web.Response:
+        await self._record(request, None)
+        return web.Response(body=PNG, content_type="image/png")
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         fault = self._take_fault(request)

@@ -8,6 +8,7 @@ import pytest
 from g4f.api import create_app
 
 from ..client.conftest import local_servers_absent  # noqa: F401  (autouse here too)
+from .upstreams import grok_upstream, groq_upstream, xai_upstream  # noqa: F401  (Groq, xAI, grok.com replicas)
 
 
 @pytest.fixture

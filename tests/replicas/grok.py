@@ -14,6 +14,12 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
   ``finalMetadata``, the ``modelResponse`` that ends every answer, and a title (new
   conversations). A new conversation nests events under ``result.response``; a continued one
   puts them directly under ``result``, as grok.com does.
+* ``POST /rest/app-chat/upload-file`` takes an image as grok.com's web app sends it (JSON:
+  ``fileName``, an ``image/*`` ``fileMimeType``, base64 ``content``; a valid ``sso``) and answers
+  its ``fileMetadataId``; a chat request that attaches it (``fileAttachments``) is answered with
+  what it saw ("I see 1 image: image/png, 68 bytes"); an unknown id is a 400 (``uploads``).
+* Images are drawn for a message that asks to "draw", or when ``toolOverrides.imageGen`` forces
+  grok.com's image tool (``imageGenerationCount`` of them).
 * Every chat request is recorded (``requests``) with the client's peer port: one port for two
   requests means one reused connection; ``paths`` holds the path of every request of any kind.
 * Conversations are kept, so a continued one answers with what was said before.
@@ -37,6 +43,7 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import secrets
@@ -123,6 +130,8 @@ class GrokReplica:
     disconnects: list[str] = field(default_factory=list)
     #: The path and query of every request the replica received (chat API or not).
     paths: list[str] = field(default_factory=list)
+    #: Uploaded files: fileMetadataId -> (MIME type, bytes).
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     @property
     def sso(self) -> str:
@@ -140,6 +149,7 @@ class GrokReplica:
         app.router.add_post("/login", self.login)
         app.router.add_post(f"{API}/new", self.new_conversation)
         app.router.add_post(API + "/{conversation_id}/responses", self.continue_conversation)
+        app.router.add_post("/rest/app-chat/upload-file", self.upload_file)
         app.router.add_get("/assets/{path:.*}", self.asset)
         return app
 
@@ -168,6 +178,26 @@ class GrokReplica:
     async def asset(self, request: web.Request) -> web.Response:
         return web.Response(body=JPEG, content_type="image/jpeg")
 
+    # -- uploads --------------------------------------------------------------------------------
+    async def upload_file(self, request: web.Request) -> web.Response:
+        if request.cookies.get("sso") not in self.valid_sso:
+            return web.json_response({"error": {"code": 16, "message": "Failed to look up session ID.",
+                                                "details": []}}, status=403)
+        try:
+            payload = await request.json()
+            name, mime = payload["fileName"], payload["fileMimeType"]
+            data = base64.b64decode(payload["content"], validate=True)
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": {"code": 3, "message": "invalid upload", "details": []}}, status=400)
+        if not isinstance(name, str) or not isinstance(mime, str) or not mime.startswith("image/") or not data:
+            return web.json_response({"error": {"code": 3, "message": f"unsupported file type {mime!r}",
+                                                "details": []}}, status=400)
+        file_id = str(uuid.uuid4())
+        self.uploads[file_id] = (mime, data)
+        return web.json_response({"fileMetadataId": file_id, "fileMimeType": mime, "fileName": name,
+                                  "fileUri": f"users/u-1/{file_id}/content", "parsedFileUri": "",
+                                  "createTime": "2025-01-01T00:00:00.000000Z", "fileSource": "SELF_UPLOAD_FILE_SOURCE"})
+
     # -- chat API -------------------------------------------------------------------------------
     async def _check(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
         payload: dict[str, Any] = {}
@@ -191,6 +221,10 @@ class GrokReplica:
         if not isinstance(payload.get("message"), str) or not payload["message"]:
             return payload, web.json_response(
                 {"error": {"code": 3, "message": "message must be a non-empty string", "details": []}}, status=400)
+        for file_id in payload.get("fileAttachments") or []:
+            if file_id not in self.uploads:
+                return payload, web.json_response(
+                    {"error": {"code": 3, "message": f"file {file_id!r} not found", "details": []}}, status=400)
         for key, known in (("modelName", MODEL_NAMES), ("modeId", MODE_IDS)):
             if key in payload and payload[key] not in known:
                 return payload, web.json_response(
@@ -233,6 +267,10 @@ class GrokReplica:
             return {"result": {"response": item} if nested else item}
 
         reply = self._reply(conversation_id, message)
+        attached = [self.uploads[file_id] for file_id in payload.get("fileAttachments") or []]
+        if attached:
+            reply += f" I see {len(attached)} image{'s' if len(attached) > 1 else ''}: " + ", ".join(
+                f"{mime}, {len(data)} bytes" for mime, data in attached) + "."
         events = [wrap({"userResponse": {"responseId": str(uuid.uuid4()), "message": message, "sender": "human"},
                         "isThinking": False, "isSoftStop": False, "responseId": response_id})]
         if payload.get("isReasoning"):
@@ -250,7 +288,8 @@ class GrokReplica:
             events.append(wrap({"deepSearchStatus": {"phase": "done", "completed": True},
                                 "responseId": response_id}))
         images: list[str] = []
-        if "draw" in message.lower() and payload.get("enableImageGeneration"):
+        forced = bool((payload.get("toolOverrides") or {}).get("imageGen"))
+        if ("draw" in message.lower() or forced) and payload.get("enableImageGeneration"):
             for index in range(int(payload.get("imageGenerationCount", 1))):
                 path = f"users/u-1/generated/{response_id}-{index}/image.jpg"
                 for progress in (50, 100):

@@ -18,6 +18,8 @@ with its :class:`~g4f.providers.response.Conversation`, which ``conversation=`` 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 import time
@@ -27,10 +29,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from ...errors import ResponseError
+from ...errors import BadRequestError, ResponseError
 from ...providers.helper import format_prompt, get_last_user_message
-from ...providers.response import ImagePreview, ImageResponse, Reasoning, ResponseType, TitleGeneration
-from ...typing import Messages
+from ...providers.response import (
+    AuthResult,
+    ImagePreview,
+    ImageResponse,
+    Reasoning,
+    ResponseType,
+    TitleGeneration,
+)
+from ...typing import AsyncResult, Messages
 from ..template.WireAuthedProvider import WireAuthedProvider
 from ..template.WireProvider import WireAnswer
 
@@ -42,6 +51,41 @@ logger = logging.getLogger("g4f")
 _TOOL_USAGE = ("toolUsageCardId", "toolUsageCard", "webSearchResults", "xSearchResults", "toolUsage")
 
 
+_IMAGE_PARTS = ("image_url", "input_image", "image")
+_DATA_URI = re.compile(r"data:(image/[A-Za-z0-9.+-]+);base64,(.*)", re.DOTALL)
+
+
+def images_of(messages: Messages, continuing: bool, limit: int, provider: str = "Grok") -> list[tuple[str, bytes]]:
+    """The images (MIME type, bytes) a request shows grok.com: those of every message for a new
+    conversation, of the last user message when continuing one (only it is sent). grok.com takes
+    uploads, not addresses: an image must come inline, as a ``data:`` URI."""
+    if continuing:
+        messages = [next((m for m in reversed(messages) if m.get("role") == "user"), {})]
+    found = []
+    for message in messages:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if not isinstance(part, dict) or part.get("type") not in _IMAGE_PARTS:
+                continue
+            image = part.get("image_url", part.get("image"))
+            url = image.get("url") if isinstance(image, dict) else image
+            matched = _DATA_URI.fullmatch(url.strip()) if isinstance(url, str) else None
+            if matched is None:
+                shown = url[:40] if isinstance(url, str) else type(url).__name__
+                raise BadRequestError(f"{provider} takes images inline as data: URIs (base64), not {shown!r}",
+                                      provider=provider, param="messages")
+            try:
+                data = base64.b64decode(matched.group(2), validate=True)
+            except (binascii.Error, ValueError):
+                raise BadRequestError("an image's data: URI is not valid base64", provider=provider,
+                                      param="messages") from None
+            if len(data) > limit:
+                raise BadRequestError(f"an image of {len(data)} bytes is larger than {provider}'s limit of {limit}",
+                                      provider=provider, param="messages")
+            found.append((matched.group(1), data))
+    return found
+
+
 @dataclass(frozen=True)
 class GrokMode:
     """How grok.com is asked for one model: ``modelName``, ``modeId`` and ``isReasoning``."""
@@ -49,6 +93,8 @@ class GrokMode:
     model_name: str
     mode_id: str
     reasoning: bool = False
+    #: The image tool is forced on (``toolOverrides.imageGen``): every answer draws.
+    image_generation: bool = False
 
 
 class GrokAnswer(WireAnswer):
@@ -158,6 +204,15 @@ class Grok(WireAuthedProvider):
     #: grok.com's conversation ids (UUIDs): letters, digits and "-".
     id_pattern = re.compile(r"[A-Za-z0-9-]{1,64}")
     supports_conversations = True
+    #: Images in the messages are uploaded (``/rest/app-chat/upload-file``) and attached.
+    supports_vision = True
+    #: ``client.images.generate`` / ``POST /v1/images/generations`` (the answer's generated images).
+    supports_images = True
+    default_image_model = "grok-2-image"
+    #: How many images an answer draws (``imageGenerationCount``), and the uploaded images it sees.
+    parameters = ("image_count", "file_attachments")
+    #: The largest image uploaded (bytes, decoded).
+    max_upload_size: ClassVar[int] = 10 * 1024 * 1024
     needs_auth = True
     working = True
 
@@ -176,7 +231,7 @@ class Grok(WireAuthedProvider):
         "grok-4-deepsearch": GrokMode("grok-4", "deepsearch"),
         "grok-latest": GrokMode("grok-latest", "auto"),
         "grok-2": GrokMode("grok-latest", "fast"),
-        "grok-2-image": GrokMode("grok-latest", "fast"),
+        "grok-2-image": GrokMode("grok-latest", "fast", image_generation=True),
     })
     models = tuple(modes)
     model_aliases = MappingProxyType({"grok-3-r1": "grok-3-thinking"})
@@ -188,30 +243,56 @@ class Grok(WireAuthedProvider):
 
     @classmethod
     def build_payload(cls, model: str, messages: Messages, conversation_id: str | None = None,
+                      image_count: int | None = None, file_attachments: list[str] | None = None,
                       **params: Any) -> dict[str, Any]:
-        """The whole prompt for a new conversation, the last user message when continuing one."""
+        """The whole prompt for a new conversation, the last user message when continuing one;
+        uploaded images (their ``fileMetadataId``) in ``fileAttachments``, as grok.com's web app
+        sends them."""
         mode = cls.modes[model]
         return {
             "temporary": False,
             "modelName": mode.model_name,
             "modeId": mode.mode_id,
             "message": format_prompt(messages) if conversation_id is None else get_last_user_message(messages),
-            "fileAttachments": [],
+            "fileAttachments": list(file_attachments or []),
             "imageAttachments": [],
             "disableSearch": False,
             "enableImageGeneration": True,
             "returnImageBytes": False,
             "returnRawGrokInXaiRequest": False,
             "enableImageStreaming": True,
-            "imageGenerationCount": 2,
+            "imageGenerationCount": image_count or 2,
             "forceConcise": False,
-            "toolOverrides": {},
+            "toolOverrides": {"imageGen": True} if mode.image_generation else {},
             "enableSideBySide": True,
             "sendFinalMetadata": True,
             "isReasoning": mode.reasoning,
             "webpageUrls": [],
             "disableTextFollowUps": True,
         }
+
+    @classmethod
+    async def create_authed(cls, model: str, messages: Messages, auth_result: AuthResult, stream: bool = True,
+                            **kwargs: Any) -> AsyncResult:
+        """Upload the request's images first (as grok.com's web app does), then ask with them attached."""
+        images = images_of(messages, kwargs.get("conversation") is not None, cls.max_upload_size, cls.get_name())
+        if images:
+            kwargs["file_attachments"] = [await cls.upload(mime, data, auth_result, kwargs) for mime, data in images]
+        async for item in super().create_authed(model, messages, auth_result, stream, **kwargs):
+            yield item
+
+    @classmethod
+    async def upload(cls, mime: str, data: bytes, auth_result: AuthResult, options: Mapping[str, Any]) -> str:
+        """``POST /rest/app-chat/upload-file`` (beside the conversations API); its ``fileMetadataId``."""
+        url = cls.get_api_base(options.get("base_url")).rsplit("/", 1)[0] + "/upload-file"
+        payload = {"fileName": f"image.{mime.rsplit('/', 1)[-1]}", "fileMimeType": mime,
+                   "content": base64.b64encode(data).decode()}
+        answer = await cls.send_json(auth_result, url, payload, proxy=options.get("proxy"),
+                                     timeout=options.get("timeout"), read_timeout=options.get("read_timeout"))
+        file_id = answer.get("fileMetadataId") if isinstance(answer, dict) else None
+        if not isinstance(file_id, str) or not file_id:
+            raise ResponseError("grok.com's upload answer names no fileMetadataId", provider=cls.get_name())
+        return file_id
 
     @classmethod
     def request_headers(cls) -> dict[str, str]:

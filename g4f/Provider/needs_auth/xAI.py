@@ -17,5 +17,8 @@ class xAI(OpenaiTemplate):
     working = True
     needs_auth = True
     default_model = "grok-3"
+    supports_images = True
+    images_endpoint = "/images/generations"  # passed through by client.images.generate
+    default_image_model = "grok-2-image"
     fallback_models = ["grok-4", "grok-3", "grok-3-mini", "grok-2-1212", "grok-2-vision-1212"]
     model_aliases = {"grok-2": "grok-2-1212", "grok-2-vision": "grok-2-vision-1212"}

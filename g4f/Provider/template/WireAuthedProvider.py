@@ -31,7 +31,7 @@ from ...errors import MissingAuthError
 from ...providers.base_provider import AsyncAuthedProvider
 from ...providers.response import AuthResult, RequestLogin
 from ...typing import AsyncResult, Cookies, Messages
-from .WireProvider import WireProvider
+from .WireProvider import WireProvider, WireRequest, _exchange
 
 __all__ = ["WireAuthedProvider"]
 
@@ -111,6 +111,36 @@ class WireAuthedProvider(AsyncAuthedProvider, WireProvider):
             cls.url or "", cls.auth_cookie, label=cls.get_label(), timeout=login_timeout, headless=login_headless,
             browser_path=browser_path, proxy=proxy, callback=login_callback)
         yield cls._auth_result(result.cookies, result.user_agent)
+
+    # -- side requests -----------------------------------------------------------------------------
+    @classmethod
+    async def send_json(cls, auth_result: AuthResult, url: str, payload: Any, *, proxy: str | None = None,
+                        timeout: float | None = None, read_timeout: float | None = None,
+                        max_size: int = 1024 * 1024) -> Any:
+        """POST ``payload`` to ``url`` with the login's cookies and fingerprint; the answer's JSON.
+
+        For the requests a web app makes beside the chat (an upload); statuses map to g4f errors
+        as for the answer, and a cookie the server rotates is kept (saved with the answer's).
+        """
+        from ...errors import ResponseError
+        from ...requests.jsonlib import loads
+        from ...requests.status import raise_for_status
+        from ._images import read_body
+
+        name = cls.get_name()
+        request = WireRequest(
+            "", url, payload, {**cls.default_headers, **auth_result.headers, **cls.request_headers()},
+            auth_result.cookies, impersonate=auth_result.extra.get("impersonate") or cls.impersonate, proxy=proxy,
+            timeout=timeout if timeout is not None else cls.request_timeout,
+            read_timeout=read_timeout if read_timeout is not None else cls.read_timeout)
+        async with _exchange(request, name) as response:
+            auth_result.update_cookies(_set_cookies(response))
+            await raise_for_status(response, name)
+            body = await read_body(response, max_size, name)
+        try:
+            return loads(body)
+        except ValueError:
+            raise ResponseError(f"the answer to {url.rsplit('/', 1)[-1]} is not JSON", provider=name) from None
 
     # -- the request -------------------------------------------------------------------------------
     @classmethod

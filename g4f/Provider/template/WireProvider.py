@@ -54,6 +54,7 @@ from ...errors import BadRequestError, MissingAuthError, ResponseError
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ...providers.response import Conversation, ProviderInfo
 from ...typing import AsyncResult, Messages
+from ._request import has_image_input
 from .WireAnswer import WireAnswer
 
 __all__ = ["WireAnswer", "WireProvider", "WireRequest"]  # WireAnswer is re-exported from its module
@@ -222,6 +223,9 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
         them go to ``build_payload``); ``headers`` and ``cookies`` are the credentials.
         """
         model = cls.get_model(model)
+        if not cls.supports_vision and has_image_input(messages):
+            raise BadRequestError(f"{cls.get_label()} does not accept image input; send text only or choose a "
+                                  "provider that supports vision", provider=cls.get_name(), param="messages")
         params = cls.protocol_params(kwargs)
         conversation_id = None
         if cls.supports_conversations:

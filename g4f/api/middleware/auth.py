@@ -1,4 +1,5 @@
-"""The bearer-key check: every request must present one of the server's API keys."""
+"""The bearer-key check: every request must present one of the server's API keys
+(``Authorization: Bearer <key>``, or ``x-api-key: <key>`` as Anthropic's clients send it)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def auth_middleware(api_keys: Sequence[str]) -> Middleware:
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" and "x-api-key" in request.headers:  # Anthropic's clients
+            scheme, token = "bearer", request.headers["x-api-key"]
         # surrogateescape: a header that is not UTF-8 is a wrong key (401), not a crash (500).
         presented = token.strip().encode("utf-8", "surrogateescape")
         # Every key is compared (no early exit), so the time taken says nothing about which matched.
@@ -39,7 +42,7 @@ def auth_middleware(api_keys: Sequence[str]) -> Middleware:
             if hmac.compare_digest(presented, key):
                 matched = name
         if scheme.lower() != "bearer" or matched is None:
-            raise ApiError(401, "a valid API key is required: send 'Authorization: Bearer <key>'",
+            raise ApiError(401, "a valid API key is required: send 'Authorization: Bearer <key>' (or 'x-api-key: <key>')",
                            "authentication_error", "invalid_api_key")
         request[API_KEY_ID] = matched
         return await handler(request)

@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ...providers.hints import audience
+from ..anthropic_messages import MESSAGES_PATHS, anthropic_error_response
 from ..errors import ApiError, to_api_error
 from ..responses import json_response
 
@@ -36,6 +37,8 @@ def errors_middleware(max_body_size: int) -> Middleware:
         if error.status >= 500:
             logger.warning("g4f api: %s %s -> %d %s", request.method, request.path, error.status,
                            error.message)
+        if request.path in MESSAGES_PATHS:  # Anthropic's clients read Anthropic's error format
+            return anthropic_error_response(error)
         return json_response(error.body(), error.status, error.headers)
 
     return errors
