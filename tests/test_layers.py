@@ -49,10 +49,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 LAYER_NAMES = [name for name, _ in LAYERS]
 
-#: Upward imports that exist today and are being removed (issue 12, the lead's re-layering): the
-#: test fails on any other, and on an entry here that is gone (then delete the entry).
-KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
-
 #: Modules that do something when imported (``python -m g4f.cli``): checked in the source only.
 NOT_IMPORTABLE_ALONE = frozenset({"g4f.cli.__main__"})
 
@@ -237,14 +233,11 @@ def source_imports() -> dict[str, list[tuple[str, int]]]:
 
 
 def test_no_import_statement_names_a_layer_above() -> None:
-    upward = {(module, target): line for module, imports in source_imports().items()
-              for target, line in imports if not may_import(module, target)}
-    unexpected = sorted(set(upward) - KNOWN_UPWARD)
-    assert unexpected == [], "upward imports:\n" + "\n".join(
-        f"  {module}:{upward[module, target]} ({LAYER_NAMES[layer_of(module)]}) imports {target} "
-        f"({LAYER_NAMES[layer_of(target)]})" for module, target in unexpected)
-    gone = sorted(KNOWN_UPWARD - set(upward))
-    assert gone == [], f"these upward imports are gone; delete them from KNOWN_UPWARD: {gone}"
+    upward = sorted((module, line, target) for module, imports in source_imports().items()
+                    for target, line in imports if not may_import(module, target))
+    assert upward == [], "upward imports:\n" + "\n".join(
+        f"  {module}:{line} ({LAYER_NAMES[layer_of(module)]}) imports {target} ({LAYER_NAMES[layer_of(target)]})"
+        for module, line, target in upward)
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
