@@ -30,7 +30,7 @@ from g4f.providers.base_provider import AsyncAuthedProvider
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="modes, symlinks and flock are POSIX's")
 
-SSO = "sso-SENTINELcredentialFile7Qz9Lm2Xv4"
+SSO = "sso-SENTINELcredFile7Qz9Lm2Xv4"
 
 
 def mode(path: Path) -> int:

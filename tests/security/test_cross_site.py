@@ -180,7 +180,7 @@ async def test_a_preflight_without_cors_origins_is_refused(api, echo):
 
 async def test_any_origin_when_star_is_allowed(api, echo):
     server, session = await api(cors_origins=("*",), api_key="g4f-cors-key-7Qz9Lm2Xv4Np")
-    headers = {"Origin": "https://anywhere.example", "Authorization": "Bearer g4f-cors-key-0123456789"}
+    headers = {"Origin": "https://anywhere.example", "Authorization": "Bearer g4f-cors-key-7Qz9Lm2Xv4Np"}
     async with session.get(server.url + "/v1/models", headers=headers) as response:
         assert response.status == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
 

@@ -21,7 +21,7 @@ from g4f.errors import G4FError
 from ..client.conftest import closed_port
 from .conftest import g4f_command
 
-KEY = "g4f-exposure-key-7Qz9Lm2Xv4Np"
+KEY = "g4f-SENTINELexpoKey7Qz9Lm2Xv4"
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 20.0) -> tuple[int, str]:

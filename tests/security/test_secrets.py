@@ -47,7 +47,7 @@ from ..client.conftest import closed_port
 from ..client.scripted import registered
 from .conftest import g4f_command
 
-KEY = "gsk_SENTINELsecurityKey8Rt6Wy1Kd3Hq5Jw"
+KEY = "gsk_SENTINELsecKey8Rt6Wy1Kd3Hq5JwZx"
 SERVER_KEY = "g4f-SENTINELsecServer8Rt6Wy1Kd3"
 
 
