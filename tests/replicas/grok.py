@@ -130,6 +130,8 @@ class GrokReplica:
     disconnects: list[str] = field(default_factory=list)
     #: The path and query of every request the replica received (chat API or not).
     paths: list[str] = field(default_factory=list)
+    #: The cookies of each image request (``/assets/...``): grok.com's image host wants the login's.
+    asset_cookies: list[dict[str, str]] = field(default_factory=list)
     #: Uploaded files: fileMetadataId -> (MIME type, bytes).
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
@@ -176,6 +178,7 @@ class GrokReplica:
         raise response
 
     async def asset(self, request: web.Request) -> web.Response:
+        self.asset_cookies.append(dict(request.cookies))
         return web.Response(body=JPEG, content_type="image/jpeg")
 
     # -- uploads --------------------------------------------------------------------------------
