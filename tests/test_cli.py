@@ -198,7 +198,8 @@ def test_login_grok_with_a_cookie_file(tmp_path):
 
 
 def test_login_to_a_provider_that_takes_a_key_says_which_key(tmp_path):
-    assert "GROQ_API_KEY" in one_error_line(g4f("login", "groq", config_dir=tmp_path))
+    line = one_error_line(g4f("login", "groq", config_dir=tmp_path))
+    assert "GROQ_API_KEY" in line and "--api-key" in line and "api_key=" not in line
 
 
 # -- usage ---------------------------------------------------------------------------------------

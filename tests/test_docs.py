@@ -774,3 +774,41 @@ def test_sample_runs_as_a_file(sample: Sample, doc_env: DocEnv):
     out = io.StringIO()
     raised = run_python_file(sample, doc_env, out)
     check_outcome(sample, out, raised)
+
+
+# -- the conventions themselves, on samples written here ---------------------------------------------
+def synthetic(code: str, **attrs: str) -> Sample:
+    return Sample(DOCS / "synthetic.md", 1, "python", attrs, code)
+
+
+def test_a_running_loop_sample_runs_here_and_as_a_file(doc_env: DocEnv):
+    sample = synthetic(f"{RUNNING_LOOP_MARK} (Jupyter, python -m asyncio):\nimport asyncio\n\n"
+                       "await asyncio.sleep(0)\nprint('awaited at the top level')\n")
+    test_python_samples_are_programs_or_say_they_need_a_running_loop(sample)
+    here, there = io.StringIO(), io.StringIO()
+    run_python(sample, doc_env, here)
+    assert run_python_file(sample, doc_env, there) is None
+    assert here.getvalue() == there.getvalue() == "awaited at the top level\n"
+
+
+@pytest.mark.parametrize(("code", "complaint"), [
+    ("import asyncio\n\nawait asyncio.sleep(0)\n", "top-level await fails in a file"),
+    (f"{RUNNING_LOOP_MARK}:\nprint('no await here')\n", "drop its"),
+])
+def test_the_marking_is_checked(code: str, complaint: str):
+    with pytest.raises(AssertionError, match=complaint):
+        test_python_samples_are_programs_or_say_they_need_a_running_loop(synthetic(code))
+
+
+def test_a_sample_that_only_works_in_this_process_fails_as_a_file(doc_env: DocEnv):
+    """The README's old async sample used a name no earlier line defined: here as in a file."""
+    sample = synthetic("print(messages)\n")
+    with pytest.raises(AssertionError, match="failed as a file"):
+        run_python_file(sample, doc_env, io.StringIO())
+
+
+def test_a_g4f_error_a_file_ends_with_is_the_expected_one(doc_env: DocEnv):
+    sample = synthetic('import g4f\n\ng4f.ChatCompletion.create("llama-3.3-70b-versatile", '
+                       '[{"role": "user", "content": "Hi"}], provider="Groq")\n', raises="MissingAuthError")
+    raised = run_python_file(sample, doc_env, io.StringIO())
+    assert raised is not None and raised[0].__name__ == "MissingAuthError" and "GROQ_API_KEY" in raised[1]

@@ -16,7 +16,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    asyncio.run(_login(args.provider))
+    from g4f.providers.hints import audience
+
+    with audience("cli"):  # "set GROQ_API_KEY ... or pass --api-key", not a Python argument
+        asyncio.run(_login(args.provider))
 
 
 async def _login(name: str) -> None:
