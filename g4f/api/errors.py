@@ -94,7 +94,8 @@ def _from_g4f(exc: G4FError) -> ApiError:
     if isinstance(exc, ProviderNotWorkingError):
         return ApiError(400, message, "invalid_request_error", "provider_not_working", "provider")
     if isinstance(exc, BadRequestError):
-        return ApiError(400, message, "invalid_request_error", "invalid_request", exc.param)
+        return ApiError(400, message, "invalid_request_error", "invalid_value" if exc.param else "invalid_request",
+                        exc.param)
     if isinstance(exc, TimeoutError):
         return ApiError(504, message, "upstream_error", "upstream_timeout")
     if isinstance(exc, MissingRequirementsError):

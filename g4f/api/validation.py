@@ -1,6 +1,7 @@
 """Check a ``POST /v1/chat/completions`` body before anything is sent upstream.
 
-Every problem is a 400 that names the field and what is wrong with it. Only known fields are
+Every problem is a 400 that names the field and what is wrong with it. The messages themselves
+(and ``n``'s "one answer per request") are checked by the call boundary, like every door's. Only known fields are
 accepted: an unknown one is refused (as OpenAI does) rather than passed to a provider, so a
 client can never reach provider options such as ``base_url``, ``proxy`` or ``cookies`` that
 would send the server's credentials elsewhere.
@@ -12,12 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..providers.helper import ROLES
 from ..secrets import register_secret
 from .errors import ApiError
 
 __all__ = ["ROLES", "ChatRequest", "parse_chat_request"]
-
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 
 def _bad(param: str, message: str) -> ApiError:
@@ -59,12 +59,6 @@ def _stop(name: str, value: Any) -> None:
         raise _bad(name, "must be a string or an array of strings")
 
 
-def _n(name: str, value: Any) -> None:
-    _integer(1)(name, value)
-    if value != 1:
-        raise _bad(name, "only n=1 is supported")
-
-
 def _tools(name: str, value: Any) -> None:
     if not isinstance(value, list):
         raise _bad(name, "must be an array of tools")
@@ -99,7 +93,7 @@ PASSED_THROUGH: dict[str, Callable[[str, Any], None]] = {
     "top_p": _number(0, 1),
     "max_tokens": _integer(1),
     "max_completion_tokens": _integer(1),
-    "n": _n,
+    "n": _integer(1),  # more than one answer is refused by the call boundary, for every door
     "seed": _integer(),
     "presence_penalty": _number(-2, 2),
     "frequency_penalty": _number(-2, 2),
@@ -138,30 +132,6 @@ class ChatRequest:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_messages(messages: Any) -> list[dict[str, Any]]:
-    if not isinstance(messages, list) or not messages:
-        raise _bad("messages", "must be a non-empty array of messages")
-    for index, message in enumerate(messages):
-        where = f"messages[{index}]"
-        if not isinstance(message, dict):
-            raise _bad(where, "must be an object with 'role' and 'content'")
-        role = message.get("role")
-        if not isinstance(role, str) or role not in ROLES:
-            raise _bad(f"{where}.role", f"must be one of {', '.join(sorted(ROLES))}, not {role!r}")
-        content = message.get("content")
-        if isinstance(content, list):
-            for part_index, part in enumerate(content):
-                if not isinstance(part, dict) or not isinstance(part.get("type"), str):
-                    raise _bad(f"{where}.content[{part_index}]", "must be an object with a 'type'")
-        elif content is None:
-            if role != "assistant":
-                raise _bad(f"{where}.content", "is required")
-        elif not isinstance(content, str):
-            raise _bad(f"{where}.content",
-                       f"must be a string or an array of parts, not {type(content).__name__}")
-    return messages
-
-
 def parse_chat_request(body: Any) -> ChatRequest:
     """A :class:`ChatRequest` from a decoded JSON body; raises :class:`ApiError` (400)."""
     if not isinstance(body, dict):
@@ -194,7 +164,9 @@ def parse_chat_request(body: Any) -> ChatRequest:
             check(name, value)
             options[name] = value
     return ChatRequest(
-        messages=_check_messages(body.get("messages")),
+        # Checked once, where every door's requests are: the call boundary (``prepare``) names
+        # the message and field at fault as this module does for the other fields.
+        messages=body.get("messages"),  # type: ignore[arg-type]
         model=model,
         stream=bool(stream),
         provider=provider,

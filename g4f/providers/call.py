@@ -60,10 +60,11 @@ def prepare(
     """Resolve and check a request; raises (``BadRequestError``, ``ProviderNotFoundError``,
     ``ProviderNotWorkingError``, ``ModelNotFoundError``) before anything is sent."""
     model_name, resolved = get_model_and_provider(model, provider, stream, ignore_working)
-    name = provider_name(resolved)
+    # A mistake in the request is the caller's, not auto-selection's: name a provider the caller chose.
+    name = None if getattr(resolved, "composite", False) else provider_name(resolved)
     checked = validate_messages(messages, name)
     n = kwargs.pop("n", None)
     if n is not None and n != 1:
-        raise BadRequestError(f"n={n!r}: g4f returns one answer per request; make n requests",
-                              provider=name, param="n")
+        raise BadRequestError(f"n={n!r}: only n=1 is supported (g4f returns one answer per request; "
+                              "make n requests)", provider=name, param="n")
     return Call(resolved, model_name, checked, stream, kwargs)

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from g4f.api.errors import ApiError
 from g4f.api.validation import OWN_FIELDS, PASSED_THROUGH, parse_chat_request
+from g4f.errors import BadRequestError
+from g4f.providers.helper import validate_messages
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -29,8 +31,14 @@ def test_any_body_is_accepted_or_refused_with_a_400(body, message_list):
         except ApiError as error:
             assert error.status == 400 and error.message
             assert set(error.body()["error"]) == {"message", "type", "param", "code"}
-        else:
-            assert request.messages and set(request.options) <= set(PASSED_THROUGH)
+        else:  # the messages are checked by the call boundary, which every door uses
+            assert set(request.options) <= set(PASSED_THROUGH)
+            try:
+                validate_messages(request.messages)
+            except BadRequestError as error:
+                assert error.param and str(error)
+            else:
+                assert request.messages
 
 
 @given(json_values)
