@@ -23,6 +23,7 @@ import logging
 from types import TracebackType
 from typing import Any, ClassVar
 
+from ..._lazy import LazyImports
 from ...errors import BadRequestError, MissingAuthError, ModelNotFoundError, ResponseError, TimeoutError
 from ...providers.attempts import run_attempts
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
@@ -306,29 +307,14 @@ class _Request:
                     yield item
 
 
-class _Deferred:
-    """What a request needs from g4f's HTTP layer and catalogue, imported on the first request.
-
-    Not at module level: aiohttp alone costs more to import than the whole provider. Not as
-    import statements in the methods either: each costs about 2 µs per request on the hot path.
-    The first attribute lookup imports everything once; later lookups are plain attributes.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        from ...models import ModelUtils
-        from ...requests.aiohttp_session import get_session, make_timeout
-        from ...requests.jsonlib import dumps, loads
-        from ...requests.streams import sse_stream
-
-        self.__dict__.update(ModelUtils=ModelUtils, get_session=get_session, make_timeout=make_timeout,
-                             dumps=dumps, loads=loads, sse_stream=sse_stream)
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-_deferred = _Deferred()
+#: What a request needs from g4f's HTTP layer and catalogue, imported on the first request: not
+#: at module level (aiohttp alone costs more to import than the whole provider), and not as import
+#: statements in the methods (each costs about 2 µs per request on the hot path).
+_deferred = LazyImports(
+    ModelUtils="g4f.models", get_session="g4f.requests.aiohttp_session",
+    make_timeout="g4f.requests.aiohttp_session", dumps="g4f.requests.jsonlib", loads="g4f.requests.jsonlib",
+    sse_stream="g4f.requests.streams",
+)
 
 
 def _is_event_stream(response: Any) -> bool:
