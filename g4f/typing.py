@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
-    from .providers.response import ResponseType
+    from ._events import ResponseType
 
 __all__ = ["AsyncResult", "Chunk", "Cookies", "CreateResult", "Headers", "Message", "Messages"]
 

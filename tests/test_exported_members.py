@@ -26,7 +26,14 @@ MODULES = [
     "g4f.providers.helper",
     "g4f.providers.resolve",
     "g4f.providers.registry",
+    "g4f.providers.call",
+    "g4f.providers.attempts",
+    "g4f.providers.failures",
+    "g4f.providers.retry",
+    "g4f.providers.retry_provider",
     "g4f.requests",
+    "g4f.requests.body",
+    "g4f.requests.closing",
     "g4f.requests.decoders",
     "g4f.requests.streams",
     "g4f.requests.status",
@@ -35,6 +42,7 @@ MODULES = [
     "g4f.requests.jsonlib",
     "g4f.requests.curl",
     "g4f.auth.cache",
+    "g4f.auth.result",
     "g4f.Provider._lazy",
 ]
 
