@@ -61,7 +61,7 @@ class ServerSettings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     #: Keys a request may present (``Authorization: Bearer <key>``); empty: no key needed.
-    api_keys: tuple[str, ...] = field(default_factory=_env_keys)
+    api_keys: tuple[str, ...] = field(default_factory=_env_keys, repr=False)
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     shutdown_timeout: float = 10.0
     access_log: bool = False

@@ -1,7 +1,9 @@
-"""Fixtures of the scale-out tests: a real Redis (skipped with a reason when redis-server is absent)."""
+"""Fixtures of the scale-out tests: a real Redis (skipped with a reason when redis-server is absent,
+except under ``G4F_REQUIRE_REDIS=1``, as ``.ci/run`` sets, where a missing server fails them)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +15,10 @@ from .redis_server import REDIS_SERVER, RedisServer
 def redis_server() -> Iterator[RedisServer]:
     """A running redis-server on 127.0.0.1 (random port, ``--save ""``), killed after the test."""
     if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)")
+        why = "redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)"
+        if os.environ.get("G4F_REQUIRE_REDIS"):
+            pytest.fail(why)
+        pytest.skip(why)
     server = RedisServer().start()
     try:
         yield server
