@@ -82,8 +82,16 @@ def _response_format(name: str, value: Any) -> None:
         raise _bad(name, "must be an object with a 'type' (text, json_object or json_schema)")
 
 
+#: The longest ``api_key`` a request may send (keys are tokens of tens of characters).
+MAX_API_KEY_LENGTH = 512
+
+
 def _api_key(name: str, value: Any) -> None:
+    # A key is a token: refusing anything else keeps what a request adds to the secrets that
+    # every later message is masked with small, and free of text such as ordinary words.
     _of(str)(name, value)
+    if not 0 < len(value) <= MAX_API_KEY_LENGTH or not value.isprintable() or any(c.isspace() for c in value):
+        raise _bad(name, f"must be a key: up to {MAX_API_KEY_LENGTH} printable characters without blanks")
     register_secret(value)
 
 

@@ -369,3 +369,15 @@ def test_many_secrets_mask_only_what_is_theirs():
     assert redact(text) == text
     assert redact(text + " gsk_speedCheck07Kd3Hq5Jw").endswith(" ***")
 
+
+
+async def test_a_request_cannot_register_ordinary_text_as_a_secret(api, echo):
+    """A request's api_key is registered (an upstream may echo it): only a key-shaped one, or a
+    client could mask words in every later message and log line ("internal server error")."""
+    server, session = await api()
+    for key in ("internal server error", "x" * 600, "tab\tkey-0123456789"):
+        async with session.post(f"{server.url}/v1/chat/completions", json={
+                "model": "m", "provider": "Echo", "api_key": key,
+                "messages": [{"role": "user", "content": "hi"}]}) as response:
+            assert response.status == 400 and (await response.json())["error"]["param"] == "api_key"
+    assert redact("internal server error") == "internal server error"
