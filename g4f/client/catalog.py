@@ -77,7 +77,7 @@ async def provider_models_async(provider: Any) -> list[str]:
             get_models = getattr(provider, "get_models", None)
             if get_models is None:
                 return []
-            if getattr(get_models, "__func__", None) is ProviderModelMixin.get_models.__func__:
+            if getattr(get_models, "__func__", None) is getattr(ProviderModelMixin.get_models, "__func__", None):
                 models = get_models()  # the declared lists: no I/O
             else:  # a provider's own lookup may block on I/O: keep it off the loop
                 models = await asyncio.to_thread(get_models)

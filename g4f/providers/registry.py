@@ -36,7 +36,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ProviderNotFoundError
 from .types import BaseProvider
@@ -300,6 +300,7 @@ class ProviderRegistry:
         with self._lock:
             if canonical in self._loaded:
                 return self._loaded[canonical]
+            provider: type[BaseProvider]
             if canonical in self._targets:
                 provider = _load(self._targets[canonical])
             else:
@@ -324,7 +325,7 @@ class ProviderRegistry:
             self._fail(name, f"{where} is not a provider class: it is {type(provider).__name__} {provider!r}")
         return provider
 
-    def _fail(self, name: str, message: str, cause: BaseException | None = None) -> Any:
+    def _fail(self, name: str, message: str, cause: BaseException | None = None) -> NoReturn:
         self._failed[name.lower()] = message
         _warn(message)
         raise ProviderNotFoundError(message) from cause

@@ -75,7 +75,7 @@ class RetryPolicy:
         return self._backoff(retry_number)
 
     def _backoff(self, retry_number: int) -> float:
-        wait = min(self.max_delay, self.backoff * (2**retry_number))
+        wait = min(self.max_delay, self.backoff * 2.0**retry_number)
         return wait * (0.5 + random.random() / 2) if self.jitter else wait
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -84,7 +84,7 @@ class _Failed(Exception):
 async def _run_attempt(
     attempt: Attempt, messages: Messages, stream: bool, kwargs: dict[str, Any], health: ProviderHealth,
     policy: RetryPolicy | None,
-) -> AsyncIterator[Chunk]:
+) -> AsyncGenerator[Chunk, None]:
     """One provider's answer; a failure before its output is raised as ``_Failed``."""
     chunks = guarded(attempt.provider, attempt.model, messages, stream, kwargs, policy)
     started = False

@@ -272,9 +272,10 @@ class _Caller:
 
     def _stream(self, model: str | None, stream: bool, extra: Mapping[str, Any]) -> AsyncIterator[Any]:
         kwargs = {**self.kwargs, **extra}
-        return self.provider.create_async_generator(  # type: ignore[attr-defined]
+        stream_: AsyncIterator[Any] = self.provider.create_async_generator(  # type: ignore[attr-defined]
             self.model if model is None else model, self.messages, stream=stream, **kwargs
         )
+        return stream_
 
     async def collect(self, model: str | None = None, stream: bool = True,
                       extra: Mapping[str, Any] | None = None) -> list[Any]:

@@ -42,9 +42,11 @@ async def ask(client, provider: str, stream: bool = False, **kwargs):
 @pytest.mark.parametrize("stream", [False, True])
 async def test_rate_limit_is_429_with_retry_after(api, stream):
     _, client = await api()
-    with registered(failing("Limited", RateLimitError("slow down", provider="Limited", retry_after=6.2))):
-        with pytest.raises(openai.RateLimitError) as caught:
-            await ask(client, "Limited", stream)
+    with (
+        registered(failing("Limited", RateLimitError("slow down", provider="Limited", retry_after=6.2))),
+        pytest.raises(openai.RateLimitError) as caught,
+    ):
+        await ask(client, "Limited", stream)
     assert caught.value.status_code == 429
     assert caught.value.response.headers["retry-after"] == "7"
     assert caught.value.body["code"] == "rate_limit_exceeded"
@@ -62,9 +64,8 @@ async def test_rate_limit_is_429_with_retry_after(api, stream):
 ])
 async def test_provider_errors_map_to_status_and_sdk_type(api, error, sdk_error, status):
     _, client = await api()
-    with registered(failing("Acme", error)):
-        with pytest.raises(sdk_error) as caught:
-            await ask(client, "Acme")
+    with registered(failing("Acme", error)), pytest.raises(sdk_error) as caught:
+        await ask(client, "Acme")
     assert caught.value.status_code == status
     assert caught.value.body["message"] == str(error)
     assert set(caught.value.body) == {"message", "type", "param", "code"}
@@ -76,9 +77,8 @@ async def test_every_provider_rate_limited_is_429_with_the_shortest_wait(api):
         ("B", RateLimitError("B: 429", provider="B", retry_after=5)),
     ])
     _, client = await api()
-    with registered(failing("Fallback", error)):
-        with pytest.raises(openai.RateLimitError) as caught:
-            await ask(client, "Fallback")
+    with registered(failing("Fallback", error)), pytest.raises(openai.RateLimitError) as caught:
+        await ask(client, "Fallback")
     assert caught.value.response.headers["retry-after"] == "5"
 
 
@@ -86,9 +86,8 @@ async def test_mixed_fallback_failure_is_502(api):
     error = RetryProviderError("no provider answered", [
         ("A", RateLimitError("A: 429", provider="A")), ("B", NetworkError("B: refused", provider="B"))])
     _, client = await api()
-    with registered(failing("Fallback", error)):
-        with pytest.raises(openai.InternalServerError) as caught:
-            await ask(client, "Fallback")
+    with registered(failing("Fallback", error)), pytest.raises(openai.InternalServerError) as caught:
+        await ask(client, "Fallback")
     assert caught.value.status_code == 502 and "B: NetworkError: refused" in caught.value.message
 
 
@@ -97,10 +96,9 @@ async def test_unknown_provider_and_unknown_route_are_404(api):
     with pytest.raises(openai.NotFoundError) as caught:
         await ask(client, "NoSuchProvider")
     assert caught.value.body["code"] == "provider_not_found" and "NoSuchProvider" in caught.value.message
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{server.url}/v1/nothing-here") as response:
-            assert response.status == 404
-            assert (await response.json())["error"]["code"] == "not_found"
+    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/v1/nothing-here") as response:
+        assert response.status == 404
+        assert (await response.json())["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize(("body", "param", "says"), [
@@ -145,10 +143,11 @@ async def test_body_over_the_limit_is_413(api):
 
 async def test_bugs_are_500_without_details_and_are_logged(api, caplog):
     _, client = await api()
-    with registered(failing("Buggy", TypeError("secret internals"))):
-        with caplog.at_level(logging.ERROR, logger="g4f"):
-            with pytest.raises(openai.InternalServerError) as caught:
-                await ask(client, "Buggy")
+    with (
+        registered(failing("Buggy", TypeError("secret internals"))),
+        caplog.at_level(logging.ERROR, logger="g4f"),pytest.raises(openai.InternalServerError) as caught
+    ):
+        await ask(client, "Buggy")
     assert caught.value.status_code == 500 and caught.value.body["message"] == "internal server error"
     assert "TypeError" in caplog.text and "secret internals" in caplog.text
 
@@ -156,9 +155,11 @@ async def test_bugs_are_500_without_details_and_are_logged(api, caplog):
 async def test_a_providers_own_exception_is_an_upstream_failure(api):
     # A gpt4free-style provider's plain exception is its upstream failing (g4f.providers.failures).
     _, client = await api()
-    with registered(failing("Plain", ZeroDivisionError("no tokens"))):
-        with pytest.raises(openai.APIStatusError) as caught:
-            await ask(client, "Plain")
+    with (
+        registered(failing("Plain", ZeroDivisionError("no tokens"))),
+        pytest.raises(openai.APIStatusError) as caught,
+    ):
+        await ask(client, "Plain")
     assert caught.value.status_code == 502 and caught.value.body["type"] == "upstream_error"
     assert caught.value.body["message"] == "the provider failed: ZeroDivisionError: no tokens"
 
@@ -181,11 +182,13 @@ async def test_error_event_on_the_wire(api):
     server, _ = await api()
     late = failing("Late", RateLimitError("too fast", provider="Late", retry_after=2), before=["a"])
     with registered(late):
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{server.url}/v1/chat/completions", json={
-                    "messages": MESSAGES, "stream": True, "provider": "Late"}) as response:
-                assert response.status == 200
-                events = [e for e in (await response.read()).decode().split("\n\n") if e]
+        body = {"messages": MESSAGES, "stream": True, "provider": "Late"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{server.url}/v1/chat/completions", json=body) as response,
+        ):
+            assert response.status == 200
+            events = [e for e in (await response.read()).decode().split("\n\n") if e]
     assert events[-1] == "data: [DONE]"
     error = json.loads(events[-2][len("data: "):])["error"]
     assert error["type"] == "rate_limit_error" and "too fast" in error["message"]

@@ -22,7 +22,7 @@ Script = list[Any] | Callable[[str, list[dict[str, Any]], dict[str, Any]], list[
 def scripted(name: str, items: Script, *, delay: float = 0.0, **attributes: Any) -> type[AsyncGeneratorProvider]:
     calls: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
 
-    async def create_async_generator(cls, model, messages, stream=True, **kwargs):  # noqa: ANN001
+    async def create_async_generator(cls, model, messages, stream=True, **kwargs):
         calls.append((model, messages, dict(kwargs, stream=stream)))
         for item in items(model, messages, kwargs) if callable(items) else items:
             if delay:

@@ -76,10 +76,10 @@ async def test_stream_and_non_stream_give_the_same_events(groq, reply, model):
 
 async def test_parameters_pass_through_to_the_upstream(groq):
     tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
-    params = dict(temperature=0.2, max_tokens=50, max_completion_tokens=60, top_p=0.9, seed=7, stop=["\n\n"], n=1,
-                  presence_penalty=0.1, frequency_penalty=0.3, tools=tools, tool_choice="auto",
-                  parallel_tool_calls=True, user="user-1", service_tier="on_demand",
-                  response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}})
+    params = {"temperature": 0.2, "max_tokens": 50, "max_completion_tokens": 60, "top_p": 0.9, "seed": 7, "stop": ["\n\n"], "n": 1,
+                  "presence_penalty": 0.1, "frequency_penalty": 0.3, "tools": tools, "tool_choice": "auto",
+                  "parallel_tool_calls": True, "user": "user-1", "service_tier": "on_demand",
+                  "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}}
     await collect(groq, **params)
     body = groq.last_request.body
     for key, value in params.items():

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from types import TracebackType
+from collections.abc import Mapping
+from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar
 
 from ..._lazy import LazyImports
@@ -55,7 +56,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     #: An environment variable that, when set, replaces ``api_base`` (local servers).
     api_base_env: ClassVar[str | None] = None
     #: Headers every request of this provider carries (e.g. OpenRouter's ``X-Title``).
-    default_headers: ClassVar[dict[str, str]] = {}
+    default_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
     #: False: image parts in messages are refused before any request (``BadRequestError``).
     supports_vision: ClassVar[bool] = True
     #: Ask for a usage chunk at the end of streams (``stream_options.include_usage``).
@@ -171,7 +172,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                            backoff=cls.retry_backoff, max_delay=cls.max_retry_delay)
 
     @classmethod
-    def create_async_generator(  # type: ignore[override]
+    def create_async_generator(
         cls,
         model: str,
         messages: Messages,
@@ -267,7 +268,16 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     async def _raise_for_status(cls, response: Any, model: str) -> None:
         from ...requests.status import raise_for_status
 
-        await raise_for_status(response, cls.get_name(), model)
+        try:
+            await raise_for_status(response, cls.get_name(), model)
+        except ModelNotFoundError as error:
+            # A retired or unknown model: say which ones the upstream serves now (its /models, cached).
+            from ._model_list import current_models_hint
+
+            hint = await current_models_hint(response, cls.get_name(), model, cls.default_model, cls.models_timeout)
+            if not hint:
+                raise
+            raise ModelNotFoundError(f"{error}; {hint}", provider=cls.get_name(), status=error.status) from None
 
 
 class _Request:

@@ -66,11 +66,10 @@ async def fetch_model_ids(
     from ...requests.transport import map_transport_errors
 
     session = await get_session()
-    async with map_transport_errors(provider):
-        async with session.get(f"{base_url}/models", headers=headers, proxy=proxy,
-                               timeout=make_timeout(timeout, read=timeout)) as response:
-            await raise_for_status(response, provider)
-            body = await response.read()
+    async with map_transport_errors(provider), session.get(f"{base_url}/models", headers=headers, proxy=proxy,
+                           timeout=make_timeout(timeout, read=timeout)) as response:
+        await raise_for_status(response, provider)
+        body = await response.read()
     try:
         return _ids(loads(body), provider)
     except ValueError:

@@ -31,7 +31,7 @@ class SyncHelpers:
     @classmethod
     def get_model_name(cls, model: str | None = None) -> str:
         """The name that would be sent upstream for ``model`` (aliases resolved, default filled in)."""
-        return cls.get_model(model)  # type: ignore[attr-defined]
+        return str(cls.get_model(model))  # type: ignore[attr-defined]
 
     @classmethod
     def get_response(
