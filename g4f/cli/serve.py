@@ -130,9 +130,15 @@ def settings(args: argparse.Namespace, host: str, port: int) -> Any:
 
 
 def run(args: argparse.Namespace) -> None:
+    import logging
+
     from g4f.api import DEFAULT_HOST, DEFAULT_PORT, serve
     from g4f.errors import G4FError
+    from g4f.secrets import install_redacting_filter
 
+    # The server's log goes through these handlers: redacted whichever library logs (not only
+    # g4f's and aiohttp's loggers, which are covered from import on).
+    install_redacting_filter(*logging.getLogger().handlers)
     host = args.host or DEFAULT_HOST
     port = args.port if args.port is not None else DEFAULT_PORT
     try:
