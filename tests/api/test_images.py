@@ -64,7 +64,7 @@ async def test_an_openai_compatible_images_endpoint_is_passed_through(api, xai_u
         assert all(base64.b64decode(image.b64_json) == PNG for image in images.data)
     sent = xai_upstream.last_request
     assert sent.path == "/v1/images/generations" and sent.headers["Authorization"] == f"Bearer {XAI_KEY}"
-    assert sent.body == {"model": "grok-2-image", "prompt": PROMPT, "n": 2, "size": "1024x1024",
+    assert sent.body == {"model": "grok-2-image-1212", "prompt": PROMPT, "n": 2, "size": "1024x1024",
                          "response_format": response_format}
 
 
@@ -107,7 +107,7 @@ async def test_python_async_client(grok_upstream):
 
 def test_python_sync_client():
     def replica() -> OpenAIReplica:
-        return OpenAIReplica(api_key=XAI_KEY, models=["grok-2-image"])
+        return OpenAIReplica(api_key=XAI_KEY, models=["grok-2-image-1212"])
 
     with replica_in_thread(replica) as upstream:
         images = Client(provider="xAI", api_key=XAI_KEY, base_url=upstream.base_url).images.generate(

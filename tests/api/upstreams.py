@@ -63,7 +63,7 @@ async def groq_upstream(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[GroqRe
 @pytest.fixture
 async def xai_upstream(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[OpenAIReplica]:
     """xAI (OpenAI-compatible, with an images endpoint) on the generic replica."""
-    async with OpenAIReplica(api_key=XAI_KEY, models=["grok-3", "grok-2-image"]) as replica:
+    async with OpenAIReplica(api_key=XAI_KEY, models=["grok-3", "grok-2-image-1212"]) as replica:
         monkeypatch.setenv("XAI_API_KEY", XAI_KEY)
         monkeypatch.setattr(xAI, "api_base", replica.base_url)
         monkeypatch.setattr(xAI, "max_retries", 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from ..template.OpenaiTemplate import OpenaiTemplate
 
 __all__ = ["xAI"]
@@ -20,5 +22,7 @@ class xAI(OpenaiTemplate):
     supports_images = True
     images_endpoint = "/images/generations"  # passed through by client.images.generate
     default_image_model = "grok-2-image"
-    fallback_models = ["grok-4", "grok-3", "grok-3-mini", "grok-2-1212", "grok-2-vision-1212"]
-    model_aliases = {"grok-2": "grok-2-1212", "grok-2-vision": "grok-2-vision-1212"}
+    fallback_models = ("grok-4", "grok-3", "grok-3-mini", "grok-2-1212", "grok-2-vision-1212", "grok-2-image-1212")
+    model_aliases = MappingProxyType({
+        "grok-2": "grok-2-1212", "grok-2-vision": "grok-2-vision-1212", "grok-2-image": "grok-2-image-1212",
+    })

@@ -79,6 +79,7 @@ async def generate_images(
     from ._request import build_headers
 
     name = provider.get_name()
+    model = provider.get_model(model)  # aliases (grok-2-image -> grok-2-image-1212)
     key = provider._credentials(api_key)
     url = provider.get_api_base(base_url) + provider.images_endpoint
     body: dict[str, Any] = {"model": model, "prompt": prompt, "n": n}
