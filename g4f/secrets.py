@@ -172,14 +172,14 @@ def install_redacting_filter(*handlers: logging.Handler) -> None:
 
 
 # -- exceptions ---------------------------------------------------------------------------------
-E = TypeVar("E", bound=BaseException)
+_E = TypeVar("_E", bound=BaseException)
 
 #: Attributes of backend exceptions that hold raw requests, responses or documents: the request's
 #: headers (``Authorization``), the response's (``Set-Cookie``), a body, a JSON document.
 _RAW_ATTRIBUTES = ("headers", "history", "response", "request", "doc")
 
 
-def sanitize_exception(exc: E) -> E:
+def sanitize_exception(exc: _E) -> _E:
     """Strip ``exc``, and every exception chained to it, of raw headers, bodies and documents, in
     place; return ``exc``.
 
@@ -205,10 +205,13 @@ def sanitize_exception(exc: E) -> E:
     return exc
 
 
-def _scrub(exc: BaseException) -> None:
-    from .errors import G4FError
+def _is_g4f_error(exc: BaseException) -> bool:
+    # By name: g4f.errors imports this module, so this module does not import it.
+    return any(kind.__name__ == "G4FError" and kind.__module__ == "g4f.errors" for kind in type(exc).__mro__)
 
-    if isinstance(exc, G4FError):  # made from redacted text; its own chain is walked by the caller
+
+def _scrub(exc: BaseException) -> None:
+    if _is_g4f_error(exc):  # made from redacted text; its own chain is walked by the caller
         return
     replaced: dict[int, object] = {}  # raw values that are also arguments (aiohttp passes them both ways)
     info = getattr(exc, "request_info", None)
