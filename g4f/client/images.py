@@ -60,7 +60,7 @@ def _image_provider(model: str, provider: Any) -> Any:
         if not getattr(resolved, "supports_images", False):
             name = provider_name(resolved)
             raise BadRequestError(f"{name} does not generate images; choose a provider that does "
-                                  "(GET /v1/providers lists them)", provider=name, param="provider")
+                                  "(Grok, OpenAI, xAI, ...)", provider=name, param="provider")
         return resolved
     if not model:
         raise BadRequestError("model: name an image model (for example grok-2-image) or a provider",
