@@ -126,12 +126,12 @@ async def _fetch(provider: Any, url: str, kwargs: dict[str, Any]) -> bytes:
     from ..requests.status import raise_for_status
 
     name = provider_name(provider)
-    scheme, _ = _origin(url)
-    if scheme not in ("http", "https"):
-        raise ResponseError(f"the provider gave an image address that cannot be fetched: {url[:60]!r}", provider=name)
-    own = {_origin(base) for base in (getattr(provider, "assets_url", None), getattr(provider, "url", None)) if base}
+    if _origin(url) not in _own_origins(provider, kwargs.get("base_url")):
+        # Never a request to wherever an answer points (this machine's network included).
+        raise ResponseError(f"the image {url[:80]!r} is not on {name}'s own hosts, so the server does not fetch it; "
+                            "ask for response_format='url'", provider=name)
     proxy = kwargs.get("proxy")
-    if getattr(provider, "supports_cookies", False) and _origin(url) in own:
+    if getattr(provider, "supports_cookies", False):
         from ..requests.curl import StreamSession
 
         cookies = kwargs.get("cookies")
@@ -151,6 +151,19 @@ async def _fetch(provider: Any, url: str, kwargs: dict[str, Any]) -> bytes:
     async with map_transport_errors(name), http.get(url, proxy=proxy, timeout=make_timeout(300.0)) as response:
         await raise_for_status(response, name)
         return await read_body(response, MAX_IMAGE_BYTES, name)
+
+
+def _own_origins(provider: Any, base_url: str | None) -> set[tuple[str, str]]:
+    """Where a provider's images may be fetched from: its image host, its site and its API."""
+    bases = [getattr(provider, "assets_url", None), getattr(provider, "url", None)]
+    get_api_base = getattr(provider, "get_api_base", None)
+    if get_api_base is not None:
+        try:
+            bases.append(get_api_base(base_url))
+        except Exception:  # noqa: BLE001 - a provider without an API base has its other hosts
+            pass
+    return {origin for base in bases if isinstance(base, str) and base
+            for origin in [_origin(base)] if origin[0] in ("http", "https")}
 
 
 def _data_uri(url: str) -> str | None:

@@ -105,6 +105,22 @@ async def test_python_async_client(grok_upstream):
     assert images.to_dict()["data"][0].keys() == {"b64_json"}
 
 
+async def test_images_elsewhere_are_not_fetched_for_b64(api):
+    from g4f.providers.response import ImageResponse
+
+    from ..client.scripted import registered, scripted
+
+    painter = scripted("Painter", [ImageResponse("http://127.0.0.1:9/internal.png")], supports_images=True,
+                       url="https://painter.example")
+    _, client = await api()
+    with registered(painter):
+        images = await client.images.generate(prompt=PROMPT, extra_body={"provider": "Painter"})
+        assert images.data[0].url == "http://127.0.0.1:9/internal.png"
+        with pytest.raises(openai.InternalServerError) as caught:
+            await client.images.generate(prompt=PROMPT, response_format="b64_json", extra_body={"provider": "Painter"})
+    assert "not on Painter's own hosts" in caught.value.message
+
+
 def test_python_sync_client():
     def replica() -> OpenAIReplica:
         return OpenAIReplica(api_key=XAI_KEY, models=["grok-2-image-1212"])
