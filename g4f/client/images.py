@@ -160,8 +160,8 @@ def _own_origins(provider: Any, base_url: str | None) -> set[tuple[str, str]]:
     if get_api_base is not None:
         try:
             bases.append(get_api_base(base_url))
-        except Exception:  # noqa: BLE001 - a provider without an API base has its other hosts
-            pass
+        except BadRequestError:  # no API base declared: its other hosts only
+            bases.append(None)
     return {origin for base in bases if isinstance(base, str) and base
             for origin in [_origin(base)] if origin[0] in ("http", "https")}
 
