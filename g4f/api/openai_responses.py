@@ -19,6 +19,7 @@ from aiohttp import web
 from ..client import AsyncClient
 from ..client.responses_stubs import ResponseStreamEvent
 from ..errors import BadRequestError
+from ..requests.jsonlib import dumps
 from .body import read_json
 from .errors import ApiError, to_api_error
 from .event_stream import named_event, send_events
@@ -36,7 +37,7 @@ from .request_fields import (
 )
 from .responses import json_response
 
-__all__ = ["FIELDS", "routes"]
+__all__ = ["FIELDS", "EventEncoder", "routes"]
 
 routes = web.RouteTableDef()
 # No request may start a browser or a process on the server's machine (``login=False``).
@@ -100,6 +101,33 @@ def _event(event: ResponseStreamEvent) -> bytes:
     return named_event(event.type, event.to_dict())
 
 
+_TEXT_DELTA = "response.output_text.delta"
+_TEXT_HEAD = b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":'
+
+
+class EventEncoder:
+    """SSE bytes of a stream's events. A text delta (nearly every event) is the same JSON each
+    time but for its number and its text: its bytes are built from a cached middle part."""
+
+    __slots__ = ("_item", "_middle")
+
+    def __init__(self) -> None:
+        self._item: tuple[Any, Any] | None = None
+        self._middle = b""
+
+    def encode(self, event: ResponseStreamEvent) -> bytes:
+        if event.type != _TEXT_DELTA:
+            return _event(event)
+        fields = event.fields
+        item = (fields["item_id"], fields["output_index"])
+        if item != self._item:
+            self._item = item
+            self._middle = (b',"item_id":' + dumps(item[0]) + b',"output_index":' + str(item[1]).encode()
+                            + b',"content_index":0,"delta":')
+        return (_TEXT_HEAD + str(event.sequence_number).encode() + self._middle + dumps(fields["delta"])
+                + b',"logprobs":[]}\n\n')
+
+
 @routes.post("/v1/responses")
 @routes.post("/responses")
 async def create_response(request: web.Request) -> web.StreamResponse:
@@ -120,7 +148,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             error = to_api_error(exc)
             return _event(result.failed(error.code or error.type, error.message))
 
-        return await send_events(request, result, _event, failed)
+        return await send_events(request, aiter(result), EventEncoder().encode, failed)
     except BadRequestError as exc:
         if exc.param == "previous_response_id":  # OpenAI's answer for a response it does not have
             raise ApiError(404, exc.message, "invalid_request_error", "response_not_found",

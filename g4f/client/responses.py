@@ -171,6 +171,10 @@ class _ResponseCall:
             for event in builder.feed(first) if first is not None else ():
                 yield event
             async for item in events:
+                if type(item) is str and builder.writing_text:  # the hot path: a text delta
+                    if item:
+                        yield builder.text_delta(item)
+                    continue
                 for event in builder.feed(item):
                     yield event
         finally:
@@ -209,8 +213,8 @@ class ResponseStream:
             raise RuntimeError("the response has not started")
         return builder.fail(code, message)
 
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[ResponseStreamEvent]:
+        return self._events  # iterating adds no step per event
 
     async def __anext__(self) -> ResponseStreamEvent:
         return await self._events.__anext__()

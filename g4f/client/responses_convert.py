@@ -191,6 +191,12 @@ class ResponseBuilder:
         self._item: ResponseOutputMessage | ResponseReasoningItem | None = None
         self._pieces: list[str] = []
         self._wrote_text = False
+        self._item_index = -1
+
+    @property
+    def writing_text(self) -> bool:
+        """True while an output message is open: :meth:`text_delta` may be used."""
+        return type(self._item) is ResponseOutputMessage
 
     def _event(self, kind: str, **fields: Any) -> ResponseStreamEvent:
         event = ResponseStreamEvent(kind, self._sequence, **fields)
@@ -232,13 +238,18 @@ class ResponseBuilder:
     def text(self, delta: str) -> list[ResponseStreamEvent]:
         if not delta:
             return []
-        events = [] if isinstance(self._item, ResponseOutputMessage) else self._open_message()
+        events = [] if type(self._item) is ResponseOutputMessage else self._open_message()
+        events.append(self.text_delta(delta))
+        return events
+
+    def text_delta(self, delta: str) -> ResponseStreamEvent:
+        """The event of a text delta while a message is open (the hot path: one event, no list)."""
         self._pieces.append(delta)
         self._wrote_text = True
-        assert self._item is not None
-        events.append(self._event("response.output_text.delta", item_id=self._item.id, output_index=self._index,
-                                  content_index=0, delta=delta, logprobs=[]))
-        return events
+        sequence = self._sequence
+        self._sequence = sequence + 1
+        return ResponseStreamEvent("response.output_text.delta", sequence, item_id=self._item.id,  # type: ignore[union-attr]
+                                   output_index=self._item_index, content_index=0, delta=delta, logprobs=[])
 
     def reasoning(self, delta: str) -> list[ResponseStreamEvent]:
         events = [] if isinstance(self._item, ResponseReasoningItem) else self._open_reasoning()
@@ -277,7 +288,7 @@ class ResponseBuilder:
         item = ResponseOutputMessage(new_id("msg"))
         self.response.output.append(item)
         self._item = item
-        index = self._index
+        index = self._item_index = self._index
         return events + [
             self._event("response.output_item.added", output_index=index,
                         item=ResponseOutputMessage(item.id, [], "in_progress")),

@@ -277,3 +277,17 @@ def test_python_sync_client():
                                                           stream=True) if e.type == "response.output_text.delta"]
         assert "".join(deltas) == "You said: Sync stream"
         assert client.responses.create(input="Again", previous_response_id=response.id).status == "completed"
+
+
+def test_the_text_delta_fast_path_writes_the_same_event():
+    from g4f.api.openai_responses import EventEncoder, _event
+    from g4f.client.responses_stubs import ResponseStreamEvent
+
+    encoder = EventEncoder()
+    for number, (item, index, text) in enumerate([("msg_a", 0, "Hi"), ("msg_a", 0, ' "quoted"\n'), ("msg_b", 2, "é")]):
+        event = ResponseStreamEvent("response.output_text.delta", number, item_id=item, output_index=index,
+                                    content_index=0, delta=text, logprobs=[])
+        fast, generic = encoder.encode(event), _event(event)
+        assert fast.split(b"\n", 1)[0] == generic.split(b"\n", 1)[0] == b"event: response.output_text.delta"
+        assert json.loads(fast.split(b"data: ", 1)[1]) == json.loads(generic.split(b"data: ", 1)[1])
+        assert fast.endswith(b"}\n\n")
