@@ -1,9 +1,11 @@
 """g4f: many LLM providers behind one async interface.
 
 >>> import g4f
->>> g4f.ChatCompletion.create("llama-3.3-70b-versatile", [{"role": "user", "content": "Hello"}])
+>>> g4f.ChatCompletion.create("openai/gpt-oss-120b", [{"role": "user", "content": "Hello"}])
 
 Importing g4f is cheap: no provider, HTTP library or browser library is imported until used.
+The subpackages and gpt4free's top-level names are attributes loaded on first access
+(``g4f.models``, ``g4f.Provider``, ``g4f.client``, ``g4f.debug``, ``g4f.get_cookies``, ...).
 """
 
 from __future__ import annotations
@@ -16,9 +18,62 @@ from .version import __version__
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
+    # The lazy attributes (``_WHERE`` below), for type checkers: re-exported names.
+    from . import Provider as Provider
+    from . import client as client
+    from . import cookies as cookies
+    from . import debug as debug
+    from . import models as models
+    from . import providers as providers
+    from . import requests as requests
+    from . import typing as typing
+    from .client import AsyncClient as AsyncClient
+    from .client import Client as Client
+    from .client.service import get_model_and_provider as get_model_and_provider
+    from .cookies import get_cookies as get_cookies
+    from .models import Model as Model
     from .providers.response import CompletionText
+    from .providers.types import ProviderType as ProviderType
+    from .typing import AsyncResult as AsyncResult
+    from .typing import CreateResult as CreateResult
+    from .typing import Messages as Messages
 
 __all__ = ["ChatCompletion", "__version__", "aclose", "get_cookies"]
+
+#: What ``g4f.<name>`` loads on first access (g4f's one lazy loader, ``g4f._lazy``): the
+#: subpackages, and the top-level names gpt4free scripts use. ``import g4f`` imports none of them.
+_WHERE = {
+    "Provider": ".Provider",
+    "client": ".client",
+    "config": ".config",
+    "cookies": ".cookies",
+    "debug": ".debug",
+    "errors": ".errors",
+    "models": ".models",
+    "providers": ".providers",
+    "requests": ".requests",
+    "typing": ".typing",
+    "version": ".version",
+    "get_cookies": ".cookies",
+    "Model": ".models",
+    "Client": ".client",
+    "AsyncClient": ".client",
+    "get_model_and_provider": ".client.service",
+    "ProviderType": ".providers.types",
+    "Messages": ".typing",
+    "AsyncResult": ".typing",
+    "CreateResult": ".typing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    from ._lazy import load_lazy
+
+    return load_lazy(__name__, _WHERE, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
 
 
 def _install_log_filter() -> None:
@@ -108,13 +163,6 @@ class ChatCompletion:
         if stream:
             return call.events()
         return await collect_text(call.events())
-
-
-def get_cookies(domain: str, *args: Any, **kwargs: Any) -> dict[str, str]:
-    """Cookies for ``domain`` from the cookie files, else the user's browser (see g4f.cookies)."""
-    from .cookies import get_cookies as _get_cookies
-
-    return _get_cookies(domain, *args, **kwargs)
 
 
 async def aclose() -> None:

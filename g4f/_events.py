@@ -32,6 +32,11 @@ class ResponseType:
         """The event's fields as a plain dict (for JSON and comparisons)."""
         return {name: getattr(self, name) for name in _fields(type(self))}
 
+    def get_dict(self) -> dict[str, Any]:
+        """The fields that are set, as a JSON-able dict (gpt4free's name):
+        ``Reasoning("t", status="s").get_dict() == {"token": "t", "status": "s"}``."""
+        return {name: _jsonable(value) for name, value in self.to_dict().items() if value is not None}
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if v is not None)
         return f"{type(self).__name__}({fields})"
@@ -44,6 +49,19 @@ def _fields(cls: type) -> tuple[str, ...]:
             if name not in names and not name.startswith("_"):
                 names.append(name)
     return tuple(names)
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with nested events as their dicts, tuples as lists and other objects as text."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, ResponseType):
+        return value.get_dict()
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(item) for item in value]
+    return str(value)
 
 
 def extra_attribute(event: Any, name: str) -> Any:

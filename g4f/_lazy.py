@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import types
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,11 @@ def load(target: str, name: str, package: str | None = None) -> Any:
     """
     module = importlib.import_module(target, package)
     if module.__name__.rpartition(".")[2] == name:
-        return getattr(module, name, module)
+        # Its own namespace only: a lazy package's __getattr__ must not be asked (g4f.Provider would
+        # look for a provider called "Provider"), and a same-named submodule (g4f.client.client,
+        # bound by the import system) does not stand for the package.
+        value = vars(module).get(name, module)
+        return module if isinstance(value, types.ModuleType) else value
     return getattr(module, name)
 
 

@@ -121,7 +121,7 @@ def test_providers_table_says_who_needs_and_has_credentials(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["PROVIDER", "NEEDS", "AUTH", "CREDENTIALS", "WORKING", "MODELS"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert rows["Groq"][1:3] == ["yes", "found"] and "llama-3.3-70b-versatile," in rows["Groq"]
+    assert rows["Groq"][1:3] == ["yes", "found"] and "openai/gpt-oss-120b," in rows["Groq"]
     assert rows["OpenAI"][1:3] == ["yes", "missing"]
     assert rows["Ollama"][1:3] == ["no", "-"]
     assert "gsk_cliTestKey12345678" not in result.stdout + result.stderr

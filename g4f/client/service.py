@@ -19,9 +19,10 @@ def get_model_and_provider(
 ) -> tuple[str, Any]:
     """The model name to send and the provider to call.
 
-    ``model`` is a name, an alias or a :class:`g4f.models.Model`; ``provider`` a class, an
-    instance, a name, a list (tried in order) or None (the catalogue's best provider, else
-    auto-selection). Raises ``ProviderNotFoundError`` for an unknown provider name and
+    ``model`` is a name, an alias, a :class:`g4f.models.Model` or a provider's name (then that
+    provider and its default model, as in gpt4free); ``provider`` a class, an instance, a name, a
+    list (tried in order) or None (the catalogue's best provider, else auto-selection, which
+    raises ``ModelNotFoundError`` with close names for a model no provider lists). Raises ``ProviderNotFoundError`` for an unknown provider name and
     ``ProviderNotWorkingError`` for one marked as not working (unless ``ignore_working``).
     ``stream`` is accepted for gpt4free compatibility: every provider can stream (one that
     cannot yields its whole answer as one chunk).

@@ -33,8 +33,10 @@ def get_model_and_provider(
 ) -> tuple[str, Any]:
     """The model name to send and the provider to call.
 
-    Without a provider: the catalogue row's ``best_provider`` if it has one, else auto-selection
-    (``AnyProvider``) among every usable provider that serves the model.
+    Without a provider: the catalogue row's ``best_provider`` if it has one; a provider's name
+    used as the model (``"Groq"``, as gpt4free allows) is that provider with its default model;
+    anything else is auto-selection (``AnyProvider``) among every usable provider that lists the
+    model, which raises ``ModelNotFoundError`` (with close names) when none does.
     """
     from ..models import Model, ModelUtils
 
@@ -50,6 +52,10 @@ def get_model_and_provider(
         provider = row.best_provider
         if row.name:
             model_name = row.name
+    if provider is None and row is None and model_name:
+        named = _provider_named(model_name)
+        if named is not None:
+            provider, model_name = named, str(getattr(named, "default_model", "") or "")
     if provider is None:
         from .any_provider import AnyProvider
 
@@ -59,3 +65,12 @@ def get_model_and_provider(
         raise ProviderNotWorkingError(f"{resolved.get_name()} is marked as not working",
                                       provider=resolved.get_name())
     return model_name, resolved
+
+
+def _provider_named(name: str) -> Any:
+    """The provider registered under exactly ``name`` (a model name is case-sensitive), or None."""
+    from .registry import registry
+
+    if name not in registry.names():
+        return None
+    return registry.get(name)

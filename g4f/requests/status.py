@@ -138,7 +138,9 @@ def error_for_status(
         if retry_after is not None:
             text = f"{text} (retry after {retry_after:.3g} s)"
         return RateLimitError(text, provider=provider, status=status, retry_after=retry_after)
-    if status == 404 and (code == "model_not_found" or "model" in message.lower()):
+    # Groq answers a retired model with 400 "model_decommissioned": the model is gone, not the request bad.
+    if (status == 404 and (code == "model_not_found" or "model" in message.lower())) or (
+            status == 400 and code in ("model_decommissioned", "model_not_found")):
         if model and model not in text:
             text = f"{text} (model {model!r})"
         return ModelNotFoundError(text, provider=provider, status=status)

@@ -35,7 +35,7 @@ def test_groq_is_a_declaration_of_class_attributes_only():
     assert Groq.api_base == "https://api.groq.com/openai/v1"
     assert Groq.api_key_env == "GROQ_API_KEY"
     assert Groq.working and Groq.needs_auth and not Groq.supports_vision
-    assert Groq.default_model == "llama-3.3-70b-versatile"
+    assert Groq.default_model == "openai/gpt-oss-120b"
     assert set(LISTED + NEWER) <= set(Groq.fallback_models)
     assert Groq.model_aliases["mixtral-8x7b"] == "mixtral-8x7b-32768"
     assert Groq.model_aliases["llama2-70b"] == "llama2-70b-4096"

@@ -32,20 +32,20 @@ async def test_get_models_async_fetches_with_the_key_and_caches_per_base_url(gro
                                    Fault.reset(path="/models", times=0)], ids=["500", "401", "reset"])
 async def test_get_models_falls_back_to_the_built_in_list(groq, fault):
     groq.faults.append(fault)
-    assert await Groq.get_models_async(api_key=GROQ_KEY, base_url=groq.base_url) == Groq.fallback_models
+    assert await Groq.get_models_async(api_key=GROQ_KEY, base_url=groq.base_url) == list(Groq.fallback_models)
     asked = len(groq.requests)
     # the failure is remembered for a while: the upstream is not asked again at once
-    assert await Groq.get_models_async(api_key=GROQ_KEY, base_url=groq.base_url) == Groq.fallback_models
+    assert await Groq.get_models_async(api_key=GROQ_KEY, base_url=groq.base_url) == list(Groq.fallback_models)
     assert len(groq.requests) == asked
 
 
 async def test_without_a_key_the_model_list_is_the_built_in_one(groq):
-    assert await Groq.get_models_async(base_url=groq.base_url) == Groq.fallback_models
+    assert await Groq.get_models_async(base_url=groq.base_url) == list(Groq.fallback_models)
     assert groq.requests == []
 
 
 async def test_sync_get_models_inside_a_loop_never_touches_the_network(groq):
-    assert Groq.get_models(api_key=GROQ_KEY, base_url=groq.base_url) == Groq.fallback_models
+    assert Groq.get_models(api_key=GROQ_KEY, base_url=groq.base_url) == list(Groq.fallback_models)
     assert groq.requests == []
     await Groq.get_models_async(api_key=GROQ_KEY, base_url=groq.base_url)
     assert Groq.get_models(base_url=groq.base_url) == REPLICA_IDS  # the fetched list, from the cache
@@ -75,7 +75,7 @@ async def test_the_model_list_fetch_does_not_block_the_loop(groq):
 
 
 def test_get_model_name_resolves_aliases_and_the_default():
-    assert Groq().get_model_name() == "llama-3.3-70b-versatile"
+    assert Groq().get_model_name() == "openai/gpt-oss-120b"
     assert Groq.get_model_name("mixtral-8x7b") == "mixtral-8x7b-32768"
     assert Groq().get_model_name("llama2-70b") == "llama2-70b-4096"
     assert Groq.get_model_name("some-new-model") == "some-new-model"

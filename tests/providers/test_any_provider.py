@@ -7,6 +7,7 @@ so nothing here depends on which built-in providers exist.
 
 from __future__ import annotations
 
+import socket
 from typing import ClassVar
 
 import pytest
@@ -22,6 +23,7 @@ from g4f.errors import (
     RetryProviderError,
 )
 from g4f.models import Model, ModelUtils
+from g4f.Provider.local._server import LocalServer
 from g4f.providers.any_provider import AnyProvider
 from g4f.providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from g4f.providers.health import ProviderHealth
@@ -121,25 +123,37 @@ async def test_unknown_model_is_model_not_found_with_suggestions(auto):
         await ask(auto, "gpt-4o-minii")
 
 
-async def test_providers_accepting_unknown_models_are_tried_when_no_one_lists_it(auto):
-    auto.add(fake("Strict", ["m1"]), fake("Open", ["x"], accepts_unknown_models=True))
-    assert text(await ask(auto, "brand-new-model")) == "Open:brand-new-model"
+async def test_an_unknown_name_is_never_sent_to_providers_that_would_take_any_name(auto):
+    """``accepts_unknown_models`` serves explicit ``provider=`` calls; auto-selection sends a
+    provider only a name it lists, so a typo is never answered by some other model."""
+    open_one = fake("Open", ["x"], accepts_unknown_models=True)
+    auto.add(fake("Strict", ["m1"]), open_one)
+    with pytest.raises(ModelNotFoundError, match="no provider serves model 'brand-new-model'"):
+        await ask(auto, "brand-new-model")
+    assert open_one.calls == 0
+    assert text(await ask(auto, "x")) == "Open:x"
+
+
+async def test_a_model_no_one_lists_and_nothing_close_says_where_the_known_ones_are(auto):
+    auto.add(fake("Only", ["m1"]))
+    with pytest.raises(ModelNotFoundError) as info:
+        await ask(auto, "Hello")
+    assert str(info.value) == "no provider serves model 'Hello'; client.models.list() lists the known ones"
 
 
 async def test_every_upstream_answering_not_found_is_model_not_found(auto):
+    """Providers whose lists name the model (a list fetched before it was retired) all answer 404."""
     from g4f.errors import ModelNotFoundError as NotFound
 
     def refusing(name):
-        return fake(name, ["x"], accepts_unknown_models=True,
-                    error=NotFound("The model `gpt-4o-minii` does not exist", provider=name))
+        return fake(name, ["gpt-4o-old"], error=NotFound("The model `gpt-4o-old` does not exist", provider=name))
 
     auto.add(refusing("A"), refusing("B"))
     ModelUtils.register(Model("gpt-4o-mini", "OpenAI"))
     with pytest.raises(ModelNotFoundError) as info:
-        await ask(auto, "gpt-4o-minii")
-    assert str(info.value).startswith(
-        "no provider serves model 'gpt-4o-minii' (A, B answered: not found); did you mean gpt-4o-mini,"
-    )
+        await ask(auto, "gpt-4o-old")
+    assert str(info.value).startswith("no provider serves model 'gpt-4o-old' (A, B answered: not found); did you mean")
+    assert "gpt-4o-mini" in str(info.value)
     assert isinstance(info.value.__cause__, RetryProviderError)
 
 
@@ -210,16 +224,98 @@ async def test_when_the_tried_ones_fail_the_error_also_lists_the_skipped_ones(au
     assert "  - Keyed: MissingAuthError: skipped: set KEYED_API_KEY" in str(info.value)
 
 
-async def test_keyless_providers_that_cannot_be_reached_give_the_credentials_error(auto):
-    """A fresh machine: local servers not running, no keys. The user needs to hear what to set."""
-    local = fake("Local", ["m1"], error=NetworkError("Cannot connect to host localhost:11434", provider="Local"))
+# -- local servers: asked what they serve (GET /models), sent only what they list ------------------
+
+def closed_url() -> str:
+    """A loopback base URL nobody listens on: a local server that is not running."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+
+
+def local_server(name: str, base_url: str, **attrs) -> type[LocalServer]:
+    return type(name, (LocalServer,), {"api_base": base_url, "default_model": "local-model", **attrs})
+
+
+@pytest.fixture
+async def server(openai_replica_factory):
+    """A keyless OpenAI-compatible server that has loaded ``qwen2.5:7b`` and ``llama3.2:latest``."""
+    return await openai_replica_factory(api_key=None, models=["qwen2.5:7b", "llama3.2:latest"])
+
+
+async def test_a_local_server_answers_the_models_it_lists_and_only_those(auto, server):
+    local = local_server("Local", server.base_url)
     keyed = fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY")
     auto.add(local, keyed)
+    chunks = await ask(auto, "qwen2.5:7b")
+    assert text(chunks) == "You said: hi" and chunks[0].name == "Local"
+    assert server.chat_requests[-1].body["model"] == "qwen2.5:7b"
+    with pytest.raises(ModelNotFoundError, match="no provider serves model 'Hello'"):
+        await ask(auto, "Hello")
+    with pytest.raises(MissingAuthError, match="KEYED_API_KEY"):  # m1: the keyed one, never the local one
+        await ask(auto, "m1")
+    assert len(server.chat_requests) == 1
+
+
+async def test_a_bare_name_finds_its_tag_as_ollama_lists_it(auto, server):
+    auto.add(local_server("Tagged", server.base_url, default_tag="latest"))
+    assert text(await ask(auto, "llama3.2")) == "You said: hi"
+    assert server.chat_requests[-1].body["model"] == "llama3.2:latest"  # the name as it lists it
+
+
+async def test_the_model_list_is_asked_once_and_again_for_a_name_it_lacks(auto, server):
+    auto.add(local_server("Local", server.base_url))
+    for _ in range(3):
+        await ask(auto, "qwen2.5:7b")
+    assert len([r for r in server.requests if r.path.endswith("/models")]) == 1
+    server.models["just-pulled"] = {"id": "just-pulled"}
+    assert text(await ask(auto, "just-pulled")) == "You said: hi"
+    assert len([r for r in server.requests if r.path.endswith("/models")]) == 2
+
+
+async def test_no_model_means_a_model_the_local_server_lists(auto, server):
+    auto.add(local_server("Local", server.base_url))
+    await ask(auto, "")
+    assert server.chat_requests[-1].body["model"] == "qwen2.5:7b"  # its default "local-model" is not loaded
+
+
+async def test_a_down_local_server_with_a_model_it_lists_is_a_network_error_naming_its_address(auto):
+    down = closed_url()
+    auto.add(local_server("Local", down), fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY"))
+    with pytest.raises(NetworkError) as info:
+        await ask(auto, "local-model")  # its declared model: it would serve it
+    message = str(info.value)
+    assert message.startswith(f"no provider for model 'local-model' is reachable: Local at {down}: ")
+    assert "\n" not in message
+
+
+async def test_a_down_local_server_and_an_unknown_model_is_model_not_found(auto):
+    auto.add(local_server("Local", closed_url()), fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY"))
+    ModelUtils.register(Model("llama-3.3-70b", "Meta", providers=("Keyed",)))
+    with pytest.raises(ModelNotFoundError) as info:
+        await ask(auto, "llama-3.3-70")
+    message = str(info.value)
+    assert message.startswith("no provider serves model 'llama-3.3-70'; did you mean llama-3.3-70b")
+    assert message.endswith("? (could not ask Local: not reachable)")
+
+
+async def test_a_fresh_machine_with_no_model_hears_what_to_set(auto):
+    """No keys, local servers not running: what would enable the others, and who is down."""
+    auto.add(local_server("Local", closed_url()), fake("Keyed", ["m1"], needs_auth=True, api_key_env="KEYED_API_KEY"))
     with pytest.raises(MissingAuthError) as info:
-        await ask(auto)
-    assert str(info.value) == "no provider for model 'm1' has credentials; set KEYED_API_KEY (not reachable: Local)"
+        await ask(auto, "")
+    assert str(info.value) == "no provider has credentials; set KEYED_API_KEY (not reachable: Local)"
+
+
+async def test_a_local_server_that_went_down_after_listing_fails_over_then_names_its_address(auto, server):
+    local = local_server("Local", server.base_url)
+    auto.add(local)
+    await ask(auto, "qwen2.5:7b")  # listed and cached
+    await server.close()
+    with pytest.raises(NetworkError) as info:
+        await ask(auto, "qwen2.5:7b")
+    assert str(info.value).startswith(f"no provider for model 'qwen2.5:7b' is reachable: Local at {server.base_url}: ")
     assert isinstance(info.value.__cause__, RetryProviderError)
-    assert local.calls == 1
 
 
 async def test_healthy_providers_go_first_and_failing_ones_cool_down(auto):

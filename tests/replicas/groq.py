@@ -5,15 +5,21 @@ Groq serves ``/openai/v1/chat/completions`` and ``/openai/v1/models`` with a bea
 unknown request properties with a 400 and answers errors as ``{"error": {"message", "type",
 "code"}}``. The model table below mirrors Groq's ``/models`` answer (ids, owners, context windows),
 with the replica's own flags: ``reasoning`` (answers with reasoning) and ``vision`` (takes images).
+
+Models Groq retired are answered as Groq answers them: HTTP 400, code ``model_decommissioned``,
+Groq's message (:data:`GROQ_RETIRED`). One of them is still served by default,
+``llama-3.3-70b-versatile`` (retired 2026-08): the suite's tests were written against it as "a Groq
+model" (:data:`STILL_SERVED`); ``GroqReplica(retired=GROQ_RETIRED)`` plays Groq exactly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from g4f.testing.openai_replica import GROQ, OpenAIReplica
 
-__all__ = ["GROQ_KEY", "GROQ_MODELS", "GroqReplica"]
+__all__ = ["GROQ_KEY", "GROQ_MODELS", "GROQ_RETIRED", "STILL_SERVED", "GroqReplica"]
 
 #: The key the replica accepts (shaped like Groq's ``gsk_`` keys).
 GROQ_KEY = "gsk_replicaTestKey0123456789abcdefABCDEF"
@@ -21,9 +27,6 @@ GROQ_KEY = "gsk_replicaTestKey0123456789abcdefABCDEF"
 GROQ_MODELS: list[dict[str, Any]] = [
     {"id": "llama-3.3-70b-versatile", "owned_by": "Meta", "context_window": 131072, "max_completion_tokens": 32768},
     {"id": "llama-3.1-8b-instant", "owned_by": "Meta", "context_window": 131072, "max_completion_tokens": 131072},
-    {"id": "gemma2-9b-it", "owned_by": "Google", "context_window": 8192},
-    {"id": "mixtral-8x7b-32768", "owned_by": "Mistral AI", "context_window": 32768},
-    {"id": "llama-3.1-70b-versatile", "owned_by": "Meta", "context_window": 131072},
     {"id": "deepseek-r1-distill-llama-70b", "owned_by": "DeepSeek / Meta", "context_window": 131072,
      "reasoning": True},
     {"id": "qwen/qwen3-32b", "owned_by": "Alibaba Cloud", "context_window": 131072, "reasoning": True},
@@ -37,9 +40,33 @@ GROQ_MODELS: list[dict[str, Any]] = [
 ]
 
 
-class GroqReplica(OpenAIReplica):
-    """``OpenAIReplica`` configured as Groq: flavour, key and model table."""
+def _decommissioned(model: str) -> str:
+    return (f"The model `{model}` has been decommissioned and is no longer supported. Please refer to "
+            "https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.")
 
-    def __init__(self, *, api_key: str | None = GROQ_KEY, models: Any = None, strict_models: bool = True) -> None:
-        super().__init__(flavour=GROQ, api_key=api_key, models=GROQ_MODELS if models is None else models,
-                         strict_models=strict_models)
+
+#: Models Groq retired, with the message its API answers them with.
+GROQ_RETIRED: dict[str, str] = {
+    model: _decommissioned(model)
+    for model in ("mixtral-8x7b-32768", "gemma2-9b-it", "llama-3.1-70b-versatile", "llama2-70b-4096",
+                  "llama-3.3-70b-versatile")
+}
+
+#: Retired at Groq, still answered by the replica unless ``retired=`` says otherwise (see above).
+STILL_SERVED = ("llama-3.3-70b-versatile",)
+
+
+class GroqReplica(OpenAIReplica):
+    """``OpenAIReplica`` configured as Groq: flavour, key, model table and retired models."""
+
+    def __init__(self, *, api_key: str | None = GROQ_KEY, models: Any = None, strict_models: bool = True,
+                 retired: Mapping[str, str] | None = None) -> None:
+        if retired is None:
+            retired = {model: message for model, message in GROQ_RETIRED.items() if model not in STILL_SERVED}
+        table = GROQ_MODELS if models is None else models
+        super().__init__(flavour=GROQ, api_key=api_key, models=[m for m in table if _id(m) not in retired],
+                         strict_models=strict_models, retired=retired)
+
+
+def _id(model: str | dict[str, Any]) -> str:
+    return model if isinstance(model, str) else str(model["id"])

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from ..template.OpenaiTemplate import OpenaiTemplate
+from ._server import LocalServer
 
 __all__ = ["Ollama"]
 
 
-class Ollama(OpenaiTemplate):
+class Ollama(LocalServer):
     label = "Ollama"
     url = "https://ollama.com"
     api_base = "http://localhost:11434/v1"
     api_base_env = "OLLAMA_HOST"  # Ollama's: host[:port] or a URL without /v1 (g4f's older OLLAMA_API_BASE wins)
-    working = True
-    needs_auth = False
-    report_cost = False
-    max_retries = 0  # a local server that is down stays down: fail over at once
     default_model = "llama3.2"
-    fallback_models = ["llama3.2"]
+    fallback_models = ("llama3.2",)
+    default_tag = "latest"  # Ollama lists "llama3.2:latest" and answers to "llama3.2"

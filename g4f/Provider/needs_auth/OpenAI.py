@@ -20,4 +20,4 @@ class OpenAI(OpenaiTemplate):
     supports_images = True
     images_endpoint = "/images/generations"  # passed through by client.images.generate
     default_image_model = "gpt-image-1"
-    fallback_models = ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o1", "o3-mini", "o4-mini"]
+    fallback_models = ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o1", "o3-mini", "o4-mini")

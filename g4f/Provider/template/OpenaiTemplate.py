@@ -274,7 +274,8 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
             # A retired or unknown model: say which ones the upstream serves now (its /models, cached).
             from ._model_list import current_models_hint
 
-            hint = await current_models_hint(response, cls.get_name(), model, cls.default_model, cls.models_timeout)
+            hint = await current_models_hint(response, cls.get_name(), model, (cls.default_model, *cls.fallback_models),
+                                             cls.models_timeout)
             if not hint:
                 raise
             raise ModelNotFoundError(f"{error}; {hint}", provider=cls.get_name(), status=error.status) from None

@@ -7,13 +7,15 @@ every call. The fetch uses the shared aiohttp session and never blocks the event
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ...errors import G4FError, ResponseError
 
-__all__ = ["ModelListCache", "cached_model_ids", "fetch_model_ids", "model_cache"]
+__all__ = ["ModelListCache", "cached_model_ids", "current_models_hint", "fetch_model_ids", "model_cache"]
 
 logger = logging.getLogger("g4f")
 
@@ -92,3 +94,27 @@ async def cached_model_ids(
         return None
     model_cache.put(base_url, ids)
     return ids
+
+
+async def current_models_hint(response: Any, provider: str, model: str, preferred: Sequence[str] = (),
+                              timeout: float = 10.0, shown: int = 6) -> str:
+    """``"models it serves now: a, b, ..."`` for the 404 (or "decommissioned") of ``response``.
+
+    The ids are the cached list of the request's base URL, else ``GET /models`` with the request's
+    own ``Authorization`` (a failed fetch is remembered, so a run of errors asks once); ``preferred``
+    names (the provider's default and built-in list) come first, then names close to ``model``.
+    "" when the upstream lists nothing.
+    """
+    base, found, _ = str(getattr(response, "url", "")).rpartition("/chat/completions")
+    if not found:
+        return ""
+    request_info = getattr(response, "request_info", None)
+    auth = request_info.headers.get("Authorization") if request_info is not None else None
+    listed = await cached_model_ids(base, {"Authorization": auth} if auth else {}, provider, timeout=timeout)
+    ids = [name for name in listed or () if name != model]
+    if not ids:
+        return ""
+    close = difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
+    ordered = list(dict.fromkeys([*(name for name in preferred if name in ids), *close, *ids]))
+    more = f", ... ({len(ordered)} in all)" if len(ordered) > shown else ""
+    return f"models it serves now: {', '.join(ordered[:shown])}{more}"
