@@ -39,7 +39,7 @@ import itertools
 import socket
 import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -156,7 +156,9 @@ class OpenAIReplica:
 
     ``models`` are ids or dicts (``id``, ``owned_by``, ``context_window``, ``reasoning``,
     ``vision``). ``api_key=None`` accepts any request (local servers such as Ollama).
-    ``strict_models`` answers 404 ``model_not_found`` for a model it does not list.
+    ``strict_models`` answers 404 ``model_not_found`` for a model it does not list. ``retired``
+    maps ids the upstream no longer serves to its message for them: they are answered as Groq
+    answers a decommissioned model (400 ``model_decommissioned``) and not listed at ``/models``.
     """
 
     def __init__(
@@ -166,8 +168,10 @@ class OpenAIReplica:
         api_key: str | None = "sk-replica-key",
         models: Iterable[str | dict[str, Any]] = ("replica-model",),
         strict_models: bool = True,
+        retired: Mapping[str, str] | None = None,
     ) -> None:
         self.flavour = flavour
+        self.retired: dict[str, str] = dict(retired or {})
         self.api_key = api_key
         self.models: dict[str, dict[str, Any]] = {}
         for model in models:
@@ -484,6 +488,8 @@ class OpenAIReplica:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return bad("'messages' : minimum number of items is 1")
+        if model in self.retired:
+            return self._error(400, headers, self.retired[model], "invalid_request_error", "model_decommissioned")
         if self.strict_models and model not in self.models:
             return self._model_not_found(model, headers)
         info = self.models.get(model, {})
