@@ -2,8 +2,9 @@
 and LiteLLM (``litellm.completion`` and ``litellm.responses``), streamed and not, tools included,
 all on 127.0.0.1 (the real Groq provider on its replica behind the server).
 
-LiteLLM is kept off the network: no telemetry, and its model-cost map is read from the package
-(``LITELLM_LOCAL_MODEL_COST_MAP``) instead of fetched when it is imported.
+LiteLLM is kept off the network: no telemetry, its model-cost map is read from the package
+(``LITELLM_LOCAL_MODEL_COST_MAP``) instead of fetched when it is imported, and the tokenizer it
+counts llama tokens with is not downloaded from Hugging Face (``HF_HUB_OFFLINE``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def litellm_module() -> Any:
     """LiteLLM, imported once and offline."""
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     os.environ["LITELLM_TELEMETRY"] = "False"
+    # LiteLLM counts a llama model's tokens with a Hugging Face tokenizer, which it would download.
+    os.environ["HF_HUB_OFFLINE"] = "1"
     import litellm
 
     litellm.telemetry = False
