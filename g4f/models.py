@@ -104,31 +104,33 @@ class ModelUtils:
 default = Model("", "", best_provider=None)
 
 _CATALOGUE = [
-    # Groq (prices per million tokens: input / output)
-    Model("llama-3.3-70b-versatile", "Meta", aliases=("llama-3.3-70b",), providers=("Groq",),
-          context_length=131072, input_price=0.59, output_price=0.79),
-    Model("llama-3.1-70b-versatile", "Meta", aliases=("llama-3.1-70b",), providers=("Groq",),
-          context_length=131072, input_price=0.59, output_price=0.79),
-    Model("llama-3.1-8b-instant", "Meta", aliases=("llama-3.1-8b",), providers=("Groq",),
-          context_length=131072, input_price=0.05, output_price=0.08),
-    Model("mixtral-8x7b-32768", "Mistral", aliases=("mixtral-8x7b",), providers=("Groq",),
-          context_length=32768, input_price=0.24, output_price=0.24),
-    Model("gemma2-9b-it", "Google", aliases=("gemma-2-9b",), providers=("Groq",),
-          context_length=8192, input_price=0.20, output_price=0.20),
+    # Groq (prices per million tokens: input / output). Groq's current models first; the rows of models
+    # Groq retired stay, so that their names keep resolving (Groq's answer for them names current ones).
     Model("openai/gpt-oss-120b", "OpenAI", aliases=("gpt-oss-120b",), providers=("Groq",), context_length=131072,
           input_price=0.15, output_price=0.75),
     Model("openai/gpt-oss-20b", "OpenAI", aliases=("gpt-oss-20b",), providers=("Groq",), context_length=131072,
           input_price=0.10, output_price=0.50),
+    Model("llama-3.1-8b-instant", "Meta", aliases=("llama-3.1-8b",), providers=("Groq",),
+          context_length=131072, input_price=0.05, output_price=0.08),
     Model("qwen/qwen3-32b", "Alibaba", aliases=("qwen-3-32b",), providers=("Groq",), context_length=131072,
           input_price=0.29, output_price=0.59),
-    Model("deepseek-r1-distill-llama-70b", "DeepSeek", providers=("Groq",), context_length=131072,
-          input_price=0.75, output_price=0.99),
     Model("moonshotai/kimi-k2-instruct", "Moonshot AI", aliases=("kimi-k2",), providers=("Groq",),
           context_length=131072, input_price=1.00, output_price=3.00),
     Model("meta-llama/llama-4-scout-17b-16e-instruct", "Meta", aliases=("llama-4-scout",), providers=("Groq",),
           context_length=131072, input_price=0.11, output_price=0.34),
     Model("meta-llama/llama-4-maverick-17b-128e-instruct", "Meta", aliases=("llama-4-maverick",),
           providers=("Groq",), context_length=131072, input_price=0.20, output_price=0.60),
+    Model("deepseek-r1-distill-llama-70b", "DeepSeek", providers=("Groq",), context_length=131072,
+          input_price=0.75, output_price=0.99),
+    Model("gemma2-9b-it", "Google", aliases=("gemma-2-9b",), providers=("Groq",),
+          context_length=8192, input_price=0.20, output_price=0.20),
+    # Retired by Groq: llama-3.3-70b-versatile (2026-08), llama-3.1-70b-versatile (2025-01), mixtral (2025-03).
+    Model("llama-3.3-70b-versatile", "Meta", aliases=("llama-3.3-70b",), providers=("Groq",),
+          context_length=131072, input_price=0.59, output_price=0.79),
+    Model("llama-3.1-70b-versatile", "Meta", aliases=("llama-3.1-70b",), providers=("Groq",),
+          context_length=131072, input_price=0.59, output_price=0.79),
+    Model("mixtral-8x7b-32768", "Mistral", aliases=("mixtral-8x7b",), providers=("Groq",),
+          context_length=32768, input_price=0.24, output_price=0.24),
     # Grok web app (grok.com, a logged-in account), the xAI API and OpenRouter; prices are the xAI API's.
     Model("grok-4", "xAI", providers=("xAI", "Grok"), context_length=256000, input_price=3.0, output_price=15.0),
     Model("grok-4-heavy", "xAI", providers=("Grok",), context_length=256000),

@@ -27,6 +27,7 @@ GROQ_KEY = "gsk_replicaTestKey0123456789abcdefABCDEF"
 GROQ_MODELS: list[dict[str, Any]] = [
     {"id": "llama-3.3-70b-versatile", "owned_by": "Meta", "context_window": 131072, "max_completion_tokens": 32768},
     {"id": "llama-3.1-8b-instant", "owned_by": "Meta", "context_window": 131072, "max_completion_tokens": 131072},
+    {"id": "gemma2-9b-it", "owned_by": "Google", "context_window": 8192},
     {"id": "deepseek-r1-distill-llama-70b", "owned_by": "DeepSeek / Meta", "context_window": 131072,
      "reasoning": True},
     {"id": "qwen/qwen3-32b", "owned_by": "Alibaba Cloud", "context_window": 131072, "reasoning": True},
@@ -48,8 +49,7 @@ def _decommissioned(model: str) -> str:
 #: Models Groq retired, with the message its API answers them with.
 GROQ_RETIRED: dict[str, str] = {
     model: _decommissioned(model)
-    for model in ("mixtral-8x7b-32768", "gemma2-9b-it", "llama-3.1-70b-versatile", "llama2-70b-4096",
-                  "llama-3.3-70b-versatile")
+    for model in ("mixtral-8x7b-32768", "llama-3.1-70b-versatile", "llama2-70b-4096", "llama-3.3-70b-versatile")
 }
 
 #: Retired at Groq, still answered by the replica unless ``retired=`` says otherwise (see above).
