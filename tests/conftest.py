@@ -25,16 +25,19 @@ def isolated_state():
     """Providers registered, health learned and model lists fetched in one test do not leak
     into the next."""
     from g4f.Provider.template._model_list import model_cache
+    from g4f.providers import history
     from g4f.providers.health import health
     from g4f.providers.registry import registry
 
     snapshot = registry.snapshot()
     health.reset()
     model_cache.clear()
+    history.clear()  # conversations recovered from one test's history are not another's
     yield
     registry.restore(snapshot)
     health.reset()
     model_cache.clear()
+    history.clear()
 
 
 @pytest.fixture

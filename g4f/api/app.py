@@ -13,6 +13,7 @@ from .gui import add_gui, public_gui
 from .images import routes as images_routes
 from .middleware.auth import auth_middleware
 from .middleware.content_type import content_type_middleware
+from .middleware.conversations import install_conversations
 from .middleware.errors import errors_middleware
 from .middleware.hosts import hosts_middleware
 from .middleware.json_body import json_body_middleware
@@ -66,6 +67,7 @@ def create_app(settings: ServerSettings | None = None, **options: Any) -> web.Ap
         add_gui(app)  # the web chat at /
     app.on_cleanup.append(_close_sessions)
     install_rate_limits(app, settings)  # --rate-limit / --token-limit, per API key
+    install_conversations(app, settings)  # history recovered per API key; --history-*, --tool-call-repeats
     # innermost: a body is measured and parsed only for a request that passed every check above
     app.middlewares.append(json_body_middleware(settings))
     add_cors_headers(app, settings)

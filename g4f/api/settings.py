@@ -28,6 +28,10 @@ DEFAULT_MAX_MESSAGES = 2048
 DEFAULT_MAX_JSON_DEPTH = 64
 DEFAULT_MAX_JSON_VALUES = 131_072
 DEFAULT_MAX_IN_FLIGHT = 256
+#: Conversations from history and the tool loop guard (the library's own defaults).
+DEFAULT_HISTORY_ENTRIES = 10_000
+DEFAULT_HISTORY_TTL = 86_400.0
+DEFAULT_TOOL_CALL_REPEATS = 3
 
 
 def _env_keys() -> tuple[str, ...]:
@@ -89,6 +93,13 @@ class ServerSettings:
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     max_json_values: int = DEFAULT_MAX_JSON_VALUES
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    #: Conversations recovered from the history clients resend: exchanges remembered at most
+    #: (``--history-entries``; 0: none) and for how many seconds (``--history-ttl``).
+    history_entries: int = DEFAULT_HISTORY_ENTRIES
+    history_ttl: float = DEFAULT_HISTORY_TTL
+    #: The loop guard of tool calling through the prompt: the same call at most this many times
+    #: in a conversation (``--tool-call-repeats``).
+    tool_call_repeats: int = DEFAULT_TOOL_CALL_REPEATS
 
     def with_options(self, **options: Any) -> ServerSettings:
         """A copy with the given fields changed; ``api_key=`` sets a single key (None: keep)."""
@@ -108,9 +119,13 @@ class ServerSettings:
 
         if not 0 <= self.port < 65536:  # 0: any free port (the announced line says which)
             raise G4FError(f"the port must be between 0 and 65535, not {self.port}")
-        for name in ("max_body_size", "max_messages", "max_json_depth", "max_json_values", "max_in_flight"):
+        for name in ("max_body_size", "max_messages", "max_json_depth", "max_json_values", "max_in_flight",
+                     "tool_call_repeats"):
             if getattr(self, name) < 1:
                 raise G4FError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("history_entries", "history_ttl"):
+            if getattr(self, name) < 0:
+                raise G4FError(f"{name} must be at least 0 (0: no conversations recovered), not {getattr(self, name)}")
         warnings = []
         if not is_loopback(self.host) and not self.api_keys:
             if not self.no_auth:

@@ -60,6 +60,14 @@ def add_arguments(api: argparse.ArgumentParser) -> None:
                      help="requests per API key, e.g. 60/min (beyond it: 429 with Retry-After)")
     api.add_argument("--token-limit", type=_rate, default=None, metavar="RATE",
                      help="tokens per API key, as the answers' usage reports them, e.g. 10000/min")
+    api.add_argument("--history-entries", type=_count, default=None, metavar="N",
+                     help="exchanges remembered to continue a provider's conversation when a client resends "
+                          "the history (per API key; shared with --redis) (default: 10000; 0: never)")
+    api.add_argument("--history-ttl", type=_seconds, default=None, metavar="SECONDS",
+                     help="how long an exchange is remembered (default: 86400)")
+    api.add_argument("--tool-call-repeats", type=_positive, default=None, metavar="N",
+                     help="tool calling through the prompt (Grok): the same call at most N times in a "
+                          "conversation, then an error stops the loop (default: 3)")
 
 
 def _port(text: str) -> int:
@@ -79,6 +87,26 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, not {number}")
+    return number
+
+
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not number >= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, not {text}")
     return number
 
 
@@ -124,7 +152,8 @@ def settings(args: argparse.Namespace, host: str, port: int) -> Any:
     if args.redis_timeout is not None:
         chosen = chosen.with_options(redis_timeout=args.redis_timeout)
     limits = {name: getattr(args, name) for name in ("max_messages", "max_json_depth", "max_json_values",
-                                                     "max_in_flight") if getattr(args, name) is not None}
+                                                     "max_in_flight", "history_entries", "history_ttl",
+                                                     "tool_call_repeats") if getattr(args, name, None) is not None}
     return chosen.with_options(allowed_hosts=tuple(args.allowed_host or ()),
                                cors_origins=tuple(args.cors_origin or ()), no_auth=args.no_auth, **limits)
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from ..errors import ResponseError
 from ..typing import AsyncResult, Chunk, Messages
+from . import adapt
+from .capabilities import refusal
 from .response import (
     ImagePreview,
     ImageResponse,
@@ -49,14 +51,17 @@ ANSWER_EVENTS: tuple[type[ResponseType], ...] = (Reasoning, ToolCalls, ImageResp
 IGNORED_KEYWORDS = frozenset({
     "return_conversation", "ignore_stream", "ignored", "action", "download_media", "history_disabled",
     "auto_continue", "last_provider", "api_endpoint", "image_name", "conversation_id", "auth_result",
-    "web_search",
 })
 
-#: Keywords passed only to providers that declare the capability named beside them.
+#: Keywords passed only to providers that declare the capability named beside them. A request
+#: asking for what a provider cannot do was refused before (:mod:`g4f.providers.capabilities`):
+#: ``web_search: true`` reaches only providers that search when told to, and a model that
+#: searches by itself (``search_models``) needs no keyword.
 CAPABILITY_KEYWORDS: Mapping[str, str] = {
     "conversation": "supports_conversations",
     "login": "supports_login",
     "cookies": "supports_cookies",
+    "web_search": "supports_web_search",
 }
 _FILTERED = IGNORED_KEYWORDS | CAPABILITY_KEYWORDS.keys()
 
@@ -89,6 +94,8 @@ def guarded(
     stream: bool,
     kwargs: Mapping[str, Any],
     policy: RetryPolicy | None = None,
+    *,
+    checked: bool = False,
 ) -> AsyncResult:
     """Run one provider through the boundary (see the module docstring).
 
@@ -96,10 +103,32 @@ def guarded(
     through here themselves and get ``policy`` to hand down; providers that retry by themselves
     (``accepts_retry_policy``: the OpenAI-compatible template) get it as ``retry_policy=`` and
     already shape their stream with :func:`run_attempts`; every other provider is run by it.
+
+    A request field the provider cannot honour is refused
+    (:func:`~g4f.providers.capabilities.refusal`; ``checked``: :func:`~g4f.providers.call.prepare`
+    already did, for the provider it resolved). Providers that call tools through the prompt or
+    keep conversations upstream run inside :func:`g4f.providers.adapt.adapted`.
     """
     if getattr(provider, "composite", False):
         options = dict(kwargs) if policy is None else {**kwargs, "retry_policy": policy}
         return provider.create_async_generator(model, messages, stream=stream, **options)  # type: ignore[no-any-return]
+    if not checked:
+        refused = refusal(provider, model, messages, kwargs)
+        if refused is not None:
+            return _raise(refused)  # raised when read: fallback moves on to the next provider
+    if adapt.wanted(provider):
+        return adapt.adapted(provider, messages, kwargs,
+                             lambda sent, options: _run(provider, model, sent, stream, options, policy))
+    return _run(provider, model, messages, stream, kwargs, policy)
+
+
+async def _raise(error: Exception) -> AsyncIterator[Chunk]:
+    raise error
+    yield ""  # pragma: no cover - makes this an async generator
+
+
+def _run(provider: Any, model: str, messages: Messages, stream: bool, kwargs: Mapping[str, Any],
+         policy: RetryPolicy | None) -> AsyncResult:
     options = _keywords_for(provider, kwargs)
     if getattr(provider, "accepts_retry_policy", False):
         if policy is not None:

@@ -5,8 +5,9 @@ providers through here (fallback calls its members through :func:`g4f.providers.
 the part of this boundary that runs one provider), so each of these happens once, in one place:
 
 1. :func:`prepare` resolves the model and the provider (a name, a class, a list, or
-   auto-selection), validates the messages and refuses what no provider can do (``n > 1``),
-   before any I/O: a mistake raises at once.
+   auto-selection), validates the messages and refuses what no provider can do (``n > 1``)
+   and what the chosen provider cannot honour (``tools``, ``web_search``, ``response_format``,
+   images: :mod:`g4f.providers.capabilities`), before any I/O: a mistake raises at once.
 2. :meth:`Call.events` runs the provider through :func:`~g4f.providers.attempts.guarded`: only
    the keywords it can take, one retry loop, every transport error mapped to the g4f tree, and
    one stream shape (exactly one ``ProviderInfo`` before the first output; no output at all is a
@@ -22,6 +23,7 @@ from typing import Any
 from ..errors import BadRequestError
 from ..typing import AsyncResult, Messages
 from .attempts import guarded
+from .capabilities import refusal
 from .helper import validate_messages
 from .resolve import get_model_and_provider
 from .types import provider_name
@@ -45,7 +47,7 @@ class Call:
 
     def events(self) -> AsyncResult:
         """The provider's stream of text and events, shaped and with g4f errors only."""
-        return guarded(self.provider, self.model, self.messages, self.stream, self.kwargs)
+        return guarded(self.provider, self.model, self.messages, self.stream, self.kwargs, checked=True)
 
 
 def prepare(
@@ -67,4 +69,8 @@ def prepare(
     if n is not None and n != 1:
         raise BadRequestError(f"n={n!r}: only n=1 is supported (g4f returns one answer per request; "
                               "make n requests)", provider=name, param="n")
+    if name is not None:  # auto-selection's members are held to what they can do one by one
+        refused = refusal(resolved, model_name, checked, kwargs)
+        if refused is not None:
+            raise refused
     return Call(resolved, model_name, checked, stream, kwargs)

@@ -8,7 +8,7 @@ describe providers; subclasses declare them and add nothing else unless they mus
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from ..secrets import register_secret
 from ..typing import AsyncResult, Messages
@@ -50,6 +50,21 @@ class BaseProvider:
     #: True when the provider generates images (``client.images.generate``,
     #: ``POST /v1/images/generations``); a request for images from another is refused (400).
     supports_images: ClassVar[bool] = False
+    #: How the provider calls tools (``tools=``): "native" (they are passed to an upstream with
+    #: function calling), "prompt" (g4f writes them into the prompt and reads the calls from the
+    #: answer: :mod:`g4f.providers.tools`, for web apps without function calling), or None (a
+    #: request with tools is refused, 400).
+    tool_calling: ClassVar[Literal["native", "prompt"] | None] = "native"
+    #: True when the provider searches the web when told to (``web_search=True`` is passed to it:
+    #: grok.com's search). Elsewhere ``web_search: true`` is refused (400), except for:
+    supports_web_search: ClassVar[bool] = False
+    #: Models that search the web by themselves (Groq's ``compound``): ``web_search: true`` is
+    #: honoured by them without being passed on.
+    search_models: ClassVar[tuple[str, ...]] = ()
+    #: The ``response_format`` types the provider enforces (``{"text"}``: none but plain text; a
+    #: request for ``json_object`` or ``json_schema`` is refused, 400). None: the upstream takes
+    #: ``response_format`` itself and enforces what it supports.
+    response_formats: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     def get_name(cls) -> str:

@@ -23,6 +23,12 @@ It speaks what grok.com speaks to its own front end (DESIGN.md, "Grok web app"):
 * Every chat request is recorded (``requests``) with the client's peer port: one port for two
   requests means one reused connection; ``paths`` holds the path of every request of any kind.
 * Conversations are kept, so a continued one answers with what was said before.
+* The model can be scripted (``replies``): each chat request takes the next item as its answer's
+  text (a string, or a :class:`g4f.testing.Reply`: its ``content``, or its ``tool_calls`` written
+  as g4f's prompt format asks). :func:`tool_call_text` writes a call the ways models do: in the
+  prompt format, in a fenced block, inside prose, and malformed. A message holding
+  ``<tool_result>`` blocks is answered from them ("The get_weather tool returned: ..."), as a
+  model that reads the results would.
 * ``rotate_sso = True`` makes every chat request rotate the ``sso`` cookie (Set-Cookie): the old
   value stops working, as when grok.com refreshes a session.
 * ``fault`` (one request): ``"malformed"`` (a line that is not JSON), ``"cut"`` (the connection
@@ -55,7 +61,7 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["FAULT_MARK", "LOGIN_PASSWORD", "LOGIN_USER", "GrokReplica", "Recorded"]
+__all__ = ["FAULT_MARK", "LOGIN_PASSWORD", "LOGIN_USER", "GrokReplica", "Recorded", "tool_call_text"]
 
 LOGIN_USER = "alice@example.com"
 LOGIN_PASSWORD = "correct horse battery staple"
@@ -87,6 +93,45 @@ LOGIN_PAGE = """<!doctype html>
 </script>
 </body></html>
 """.replace("{user}", LOGIN_USER).replace("{password}", LOGIN_PASSWORD)
+
+#: A tool result as g4f writes it into the prompt (g4f.providers.tools.prompt).
+TOOL_RESULT = re.compile(r'<tool_result(?: name="([^"]*)")?(?: id="[^"]*")?>\n?(.*?)\n?</tool_result>', re.DOTALL)
+
+
+def tool_call_text(name: str, arguments: Any, style: str = "prompt") -> str:
+    """A model's answer that calls ``name``: ``prompt`` (the documented ``<tool_call>`` block,
+    after a sentence), ``fence`` (a fenced JSON block with the arguments as a JSON string, as
+    OpenAI's shape has them), ``prose`` (a bare JSON object inside sentences), ``malformed`` (a
+    block whose JSON is cut off), ``unknown`` (a well-formed call to a function not offered)."""
+    call = json.dumps({"name": name, "arguments": arguments})
+    if style == "prompt":
+        return f"I will look that up.\n<tool_call>\n{call}\n</tool_call>"
+    if style == "fence":
+        fenced = json.dumps({"name": name, "arguments": json.dumps(arguments)}, indent=2)
+        return f"Sure, calling the tool:\n```json\n{fenced}\n```"
+    if style == "prose":
+        return f"To answer that I call {call} and wait for the result."
+    if style == "malformed":
+        return f"<tool_call>\n{call[: len(call) // 2]}\n</tool_call>"
+    if style == "unknown":
+        return f"<tool_call>\n{json.dumps({'name': 'no_such_tool', 'arguments': arguments})}\n</tool_call>"
+    raise ValueError(f"unknown style {style!r}")
+
+
+def _scripted_text(item: Any) -> str:
+    """A scripted answer's text: a string as it is, a ``g4f.testing.Reply``'s content or calls."""
+    if isinstance(item, str):
+        return item
+    calls = getattr(item, "tool_calls", None)
+    if calls:
+        blocks = []
+        for call in calls:
+            arguments = call.get("arguments")
+            arguments = json.loads(arguments) if isinstance(arguments, str) else arguments
+            blocks.append(f"<tool_call>\n{json.dumps({'name': call['name'], 'arguments': arguments})}\n</tool_call>")
+        return "\n".join(blocks)
+    return str(getattr(item, "content", None) or "")
+
 
 APP_PAGE = """<!doctype html><html><head><title>Grok</title></head>
 <body><h1 id="app">Grok</h1><textarea placeholder="Ask anything"></textarea></body></html>"""
@@ -134,6 +179,8 @@ class GrokReplica:
     asset_cookies: list[dict[str, str]] = field(default_factory=list)
     #: Uploaded files: fileMetadataId -> (MIME type, bytes).
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: Scripted answers, one per chat request (see the module docstring).
+    replies: list[Any] = field(default_factory=list)
 
     @property
     def sso(self) -> str:
@@ -255,6 +302,11 @@ class GrokReplica:
         return await self._answer(request, payload, conversation_id, [], nested=False)
 
     def _reply(self, conversation_id: str, message: str) -> str:
+        if self.replies:
+            return _scripted_text(self.replies.pop(0))
+        results = TOOL_RESULT.findall(message)
+        if results:
+            return " ".join(f"The {name or 'tool'} tool returned: {content.strip()}." for name, content in results)
         history = self.conversations[conversation_id]
         earlier = [turn.message for turn in history if turn.sender == "human"]
         reply = f"You said: {message}."
@@ -301,7 +353,10 @@ class GrokReplica:
                         "progress": progress, "imageIndex": index}}))
                 images.append(path)
         words = reply.split(" ")
-        for token in [words[0]] + [" " + word for word in words[1:]]:
+        tokens = [words[0]] + [" " + word for word in words[1:]]
+        if "<tool_call>" in reply or "```" in reply or '{"name"' in reply:  # in small pieces, as models stream
+            tokens = [reply[start:start + 5] for start in range(0, len(reply), 5)]
+        for token in tokens:
             events.append(wrap({"token": token, "isThinking": False, "isSoftStop": False,
                                 "responseId": response_id, "messageTag": "final"}))
         events.append(wrap({"finalMetadata": {"followUpSuggestions": [], "feedbackLabels": [], "toolsUsed": {}},

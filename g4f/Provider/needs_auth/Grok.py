@@ -209,8 +209,14 @@ class Grok(WireAuthedProvider):
     #: ``client.images.generate`` / ``POST /v1/images/generations`` (the answer's generated images).
     supports_images = True
     default_image_model = "grok-2-image"
-    #: How many images an answer draws (``imageGenerationCount``), and the uploaded images it sees.
-    parameters = ("image_count", "file_attachments")
+    #: grok.com has no function calling: tools are written into the prompt and the calls read
+    #: from the answer (g4f.providers.tools).
+    tool_calling = "prompt"
+    #: grok.com searches the web (``disableSearch``); ``web_search=False`` turns it off.
+    supports_web_search = True
+    #: How many images an answer draws (``imageGenerationCount``), the uploaded images it sees,
+    #: and whether it may search the web.
+    parameters = ("image_count", "file_attachments", "web_search")
     #: The largest image uploaded (bytes, decoded).
     max_upload_size: ClassVar[int] = 10 * 1024 * 1024
     needs_auth = True
@@ -244,10 +250,10 @@ class Grok(WireAuthedProvider):
     @classmethod
     def build_payload(cls, model: str, messages: Messages, conversation_id: str | None = None,
                       image_count: int | None = None, file_attachments: list[str] | None = None,
-                      **params: Any) -> dict[str, Any]:
+                      web_search: bool | None = None, **params: Any) -> dict[str, Any]:
         """The whole prompt for a new conversation, the last user message when continuing one;
         uploaded images (their ``fileMetadataId``) in ``fileAttachments``, as grok.com's web app
-        sends them."""
+        sends them. grok.com searches when it sees fit unless ``web_search=False``."""
         mode = cls.modes[model]
         return {
             "temporary": False,
@@ -256,7 +262,7 @@ class Grok(WireAuthedProvider):
             "message": format_prompt(messages) if conversation_id is None else get_last_user_message(messages),
             "fileAttachments": list(file_attachments or []),
             "imageAttachments": [],
-            "disableSearch": False,
+            "disableSearch": web_search is False,
             "enableImageGeneration": True,
             "returnImageBytes": False,
             "returnRawGrokInXaiRequest": False,

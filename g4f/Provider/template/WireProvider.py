@@ -101,6 +101,10 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
     default_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
     #: The keyword arguments the protocol takes; they reach ``build_payload`` (when not None).
     parameters: ClassVar[tuple[str, ...]] = ()
+    #: A protocol of its own has no function calling or enforced JSON unless the author says so
+    #: (``tool_calling = "prompt"`` lets g4f call tools through the prompt).
+    tool_calling: ClassVar[Literal["native", "prompt"] | None] = None
+    response_formats: ClassVar[frozenset[str] | None] = frozenset({"text"})
     #: The reader of one answer (``new_answer`` makes one per request).
     answer_class: ClassVar[type[WireAnswer]] = WireAnswer
     #: What an id must look like to be put into a URL (e.g. a conversation id).
