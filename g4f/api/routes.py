@@ -8,13 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from ..client import AsyncChunkStream, AsyncClient
+from ..client import AsyncClient
 from ..client.catalog import list_models_async, list_providers_async
 from ..errors import G4FError
 from ..requests.jsonlib import loads
 from .errors import ApiError, to_api_error
 from .responses import json_response
-from .sse import DONE, ChunkEncoder, CoalescingWriter, event, with_provider
+from .sse import DONE, CoalescingWriter, WireAnswer, event, with_provider
 from .validation import parse_chat_request
 
 __all__ = ["routes"]
@@ -44,18 +44,19 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     answered_before = (chat.conversation or {}).get("provider")
     if provider is None and isinstance(answered_before, str):
         provider = answered_before  # the conversation continues with whoever answered before
-    result = _client.chat.completions.create(
+    call = _client.chat.completions.request(
         messages=chat.messages, model=chat.model, provider=provider, stream=chat.stream, stop=chat.stop,
         conversation=chat.conversation, **chat.options)
-    if not isinstance(result, AsyncChunkStream):
-        completion = await result
+    if not chat.stream:
+        completion = await call.completion()
         return json_response(with_provider(completion.to_dict(), completion.provider))
-    return await _stream(request, aiter(result))
+    # The provider's events become SSE bytes directly (WireAnswer): no chunk object per token.
+    return await _stream(request, call.chunks(WireAnswer, include_usage=chat.include_usage))
 
 
 async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
-    """Send chunks as SSE. An error before the first chunk is an ordinary error answer (with its
-    status); one after it is an error event, then ``[DONE]``."""
+    """Send the answer's SSE events (bytes). An error before the first one is an ordinary error
+    answer (with its status); one after it is an error event, then ``[DONE]``."""
     try:
         first = await chunks.__anext__()
     except BaseException:
@@ -68,18 +69,18 @@ async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
     })
     await response.prepare(request)
     writer = CoalescingWriter(response)
-    write, encode = writer.write, ChunkEncoder().encode
+    write = writer.write
     try:
-        write(encode(first))
+        write(first)
         async for chunk in chunks:
-            write(encode(chunk))
+            write(chunk)
             if writer.backlogged:
                 await writer.drain()
         writer.write(DONE)
     except asyncio.CancelledError:
         await writer.abort()
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure mid-stream becomes the stream's error event
         # g4f's NetworkError and TimeoutError are ConnectionError/OSError too, but they are the
         # upstream failing, which the client must be told about (not a client that went away).
         client_gone = isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, G4FError)
@@ -88,7 +89,7 @@ async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
         else:
             try:
                 writer.write(event(to_api_error(exc).body()) + DONE)
-            except Exception:
+            except Exception:  # noqa: BLE001 - the client is gone; nothing is left to tell it
                 logger.debug("g4f api: the client went away before the error event")
     finally:
         await chunks.aclose()

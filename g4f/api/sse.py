@@ -1,8 +1,9 @@
 """Write a streamed answer as server-sent events, with little work per chunk.
 
-* :class:`ChunkEncoder` turns a chunk into ``data: {...}\\n\\n`` bytes. A plain text delta (nearly
-  every chunk) is the same JSON each time but for its text, so its bytes are a cached prefix,
-  the text encoded, and a fixed suffix.
+* :class:`WireAnswer` turns a provider's events into ``data: {...}\\n\\n`` bytes with the
+  client's chunk rules (:mod:`g4f.client.convert`). A plain text delta (nearly every chunk) is
+  the same JSON each time but for its text, so its bytes are a cached prefix, the text encoded,
+  and a fixed suffix: no chunk object is built for it, and nothing is parsed again.
 * :class:`CoalescingWriter` batches what is written while the handler runs and sends it when the
   handler waits for the upstream: the events of one upstream read leave in one socket write, and
   a slow stream is still sent chunk by chunk as soon as each arrives.
@@ -13,10 +14,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..client.stubs import ChatCompletionChunk, ChatCompletionDelta
+from ..client.convert import ChunkAnswer
+from ..client.stubs import ChatCompletionChunk, ChatCompletionDelta, Usage
 from ..requests.jsonlib import dumps
 
-__all__ = ["DONE", "ChunkEncoder", "CoalescingWriter", "event", "with_provider"]
+__all__ = ["DONE", "CoalescingWriter", "WireAnswer", "event", "with_provider"]
 
 DONE = b"data: [DONE]\n\n"
 
@@ -35,36 +37,69 @@ def with_provider(data: dict[str, Any], provider: str | None) -> dict[str, Any]:
     return data
 
 
-class ChunkEncoder:
-    """Encode the chunks of one stream as SSE events."""
+class WireAnswer(ChunkAnswer):
+    """An answer written as SSE bytes: the chunk rules of :mod:`g4f.client.convert`, no chunk
+    objects on the hot path.
 
-    __slots__ = ("_model", "_prefix", "_provider", "_role_prefix")
+    A text delta (nearly every chunk) is the same JSON each time but for its text, so its bytes
+    are a prefix made once per answer (rebuilt when the provider, model, id or fingerprint
+    change, which happens before the first text), the text encoded, and a fixed suffix. Every
+    other chunk (reasoning, tool calls, images, the last one) is built as the client's object and
+    encoded from its ``to_dict()``: the same fields either way. ``provider`` is on every chunk;
+    with ``include_usage`` every chunk carries ``"usage": null`` but the last, OpenAI's usage
+    chunk (empty ``choices``).
+    """
 
-    _SUFFIX = b'},"finish_reason":null,"logprobs":null}]}\n\n'
+    __slots__ = ("_prefix", "_role_prefix", "_suffix")
 
-    def __init__(self) -> None:
-        self._model: str | None = None
-        self._provider: str | None = None
-        self._prefix = self._role_prefix = b""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prefixes()
 
-    def _prefixes(self, chunk: ChatCompletionChunk) -> None:
-        self._model, self._provider = chunk.model, chunk.provider
-        head = dumps({"id": chunk.id, "object": chunk.object, "created": chunk.created, "model": chunk.model,
-                      "provider": chunk.provider})
-        choices = b"data: " + head[:-1] + b',"choices":[{"index":0,"delta":{'
+    def retarget(self) -> None:
+        self._prefixes()
+
+    def _prefixes(self) -> None:
+        head: dict[str, Any] = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                                "model": self.model}
+        if self.fingerprint:
+            head["system_fingerprint"] = self.fingerprint
+        head["provider"] = self.provider
+        choices = b"data: " + dumps(head)[:-1] + b',"choices":[{"index":0,"delta":{'
         self._prefix = choices + b'"content":'
         self._role_prefix = choices + b'"role":"assistant","content":'
+        self._suffix = _TEXT_SUFFIX + (_NULL_USAGE if self.include_usage else b"") + b"}\n\n"
 
-    def encode(self, chunk: ChatCompletionChunk) -> bytes:
-        delta = chunk.choices[0].delta
-        if (type(chunk) is ChatCompletionChunk and type(delta) is ChatCompletionDelta
-                and delta.content is not None and chunk.choices[0].finish_reason is None
-                and (delta.role is None or delta.role == "assistant")):
-            if chunk.model is not self._model or chunk.provider is not self._provider:
-                self._prefixes(chunk)
-            prefix = self._prefix if delta.role is None else self._role_prefix
-            return prefix + dumps(delta.content) + self._SUFFIX
-        return event(with_provider(chunk.to_dict(), chunk.provider))
+    def text(self, text: str) -> bytes:  # type: ignore[override]
+        self.wrote_content = True
+        if self.role is None and self.logprobs is None:  # nearly every chunk
+            return self._prefix + dumps(text) + self._suffix
+        prefix = self._role_prefix if self._take_role() else self._prefix
+        logprobs = self._take_logprobs()
+        if logprobs is None:
+            return prefix + dumps(text) + self._suffix
+        return (prefix + dumps(text) + b'},"finish_reason":null,"logprobs":' + dumps(logprobs) + b"}]"
+                + (_NULL_USAGE if self.include_usage else b"") + b"}\n\n")
+
+    def _encode(self, chunk: ChatCompletionChunk, usage: bool = False) -> bytes:
+        data = chunk.to_dict()
+        data["provider"] = self.provider
+        if usage or self.include_usage:
+            data.setdefault("usage", None)
+        return event(with_provider(data, self.provider))
+
+    def _chunk(self, delta: ChatCompletionDelta) -> bytes:  # type: ignore[override]
+        return self._encode(super()._chunk(delta))
+
+    def _last(self, delta: ChatCompletionDelta, finish: str, usage: Usage | None) -> bytes:  # type: ignore[override]
+        return self._encode(super()._last(delta, finish, usage))
+
+    def _usage_chunk(self) -> bytes:  # type: ignore[override]
+        return self._encode(super()._usage_chunk(), usage=True)
+
+
+_TEXT_SUFFIX = b'},"finish_reason":null,"logprobs":null}]'
+_NULL_USAGE = b',"usage":null'
 
 
 class CoalescingWriter:
@@ -123,7 +158,7 @@ class CoalescingWriter:
                 else:
                     self._wakeup.clear()
                     await self._wakeup.wait()
-        except Exception as exc:  # the client went away: reported to the writer
+        except Exception as exc:  # noqa: BLE001 - the client went away: reported to the writer
             self._error = exc
             self._parts.clear()
             self._size = 0

@@ -17,7 +17,7 @@ from ..providers.helper import ROLES
 from ..secrets import register_secret
 from .errors import ApiError
 
-__all__ = ["ROLES", "ChatRequest", "parse_chat_request"]
+__all__ = ["PASSED_THROUGH", "ROLES", "SAMPLING", "ChatRequest", "parse_chat_request"]
 
 
 def _bad(param: str, message: str) -> ApiError:
@@ -33,13 +33,34 @@ def _number(low: float | None = None, high: float | None = None) -> Callable[[st
     return check
 
 
-def _integer(low: int | None = None) -> Callable[[str, Any], None]:
+def _integer(low: int | None = None, high: int | None = None) -> Callable[[str, Any], None]:
     def check(name: str, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(name, f"must be an integer, not {type(value).__name__}")
         if low is not None and value < low:
             raise _bad(name, f"must be at least {low}, not {value}")
+        if high is not None and value > high:
+            raise _bad(name, f"must be at most {high}, not {value}")
     return check
+
+
+def _at_least(low: float) -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _bad(name, f"must be a number, not {type(value).__name__}")
+        if value < low:
+            raise _bad(name, f"must be at least {low:g}, not {value}")
+    return check
+
+
+def _integers(name: str, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise _bad(name, "must be an array of integers (token ids)")
+
+
+def _strings(name: str, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(name, "must be an array of strings")
 
 
 def _of(*types: type) -> Callable[[str, Any], None]:
@@ -123,6 +144,52 @@ PASSED_THROUGH: dict[str, Callable[[str, Any], None]] = {
     "web_search": _of(bool),
     "api_key": _api_key,
 }
+
+#: Sampling parameters of local and self-hosted servers, passed through as they are (an upstream
+#: that does not know one answers 400, which the client sees): those llama.cpp's server documents
+#: (its ``/completion`` options, read on ``/v1/chat/completions`` too), vLLM's extra sampling
+#: parameters, and the ones Ollama's options share with them (``top_k``, ``min_p``, ``typical_p``,
+#: ``repeat_penalty``, ``repeat_last_n``, ``mirostat*``, ``tfs_z``). Only sampling knobs: nothing
+#: here names a URL, a file or a credential.
+SAMPLING: dict[str, Callable[[str, Any], None]] = {
+    # shared by llama.cpp, vLLM and Ollama
+    "top_k": _integer(-1),
+    "min_p": _number(0, 1),
+    "typical_p": _number(0, 1),
+    "repetition_penalty": _at_least(0),
+    # llama.cpp and Ollama
+    "repeat_penalty": _at_least(0),
+    "repeat_last_n": _integer(-1),
+    "penalize_nl": _of(bool),
+    "mirostat": _integer(0, 2),
+    "mirostat_tau": _at_least(0),
+    "mirostat_eta": _at_least(0),
+    "tfs_z": _at_least(0),
+    # llama.cpp
+    "n_probs": _integer(0),
+    "n_predict": _integer(-1),
+    "min_keep": _integer(0),
+    "dynatemp_range": _at_least(0),
+    "dynatemp_exponent": _at_least(0),
+    "dry_multiplier": _at_least(0),
+    "dry_base": _at_least(0),
+    "dry_allowed_length": _integer(0),
+    "dry_penalty_last_n": _integer(-1),
+    "dry_sequence_breakers": _strings,
+    "xtc_probability": _number(0, 1),
+    "xtc_threshold": _number(0, 1),
+    "ignore_eos": _of(bool),
+    "samplers": _strings,
+    # vLLM
+    "min_tokens": _integer(0),
+    "length_penalty": _number(-100, 100),
+    "stop_token_ids": _integers,
+    "bad_words": _strings,
+    "include_stop_str_in_output": _of(bool),
+    "skip_special_tokens": _of(bool),
+    "spaces_between_special_tokens": _of(bool),
+}
+PASSED_THROUGH.update(SAMPLING)
 #: Fields the server itself reads.
 OWN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "provider", "stop", "conversation"})
 
@@ -137,6 +204,9 @@ class ChatRequest:
     provider: str | None = None
     stop: str | list[str] | None = None
     conversation: dict[str, Any] | None = None
+    #: ``stream_options.include_usage``: OpenAI's usage chunk at the end of the stream (and no
+    #: usage anywhere in the stream without it).
+    include_usage: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,8 +227,16 @@ def parse_chat_request(body: Any) -> ChatRequest:
     stream = body.get("stream", False)
     if stream is not None and not isinstance(stream, bool):
         raise _bad("stream", "must be a boolean")
-    if body.get("stream_options") is not None:
-        _of(dict)("stream_options", body["stream_options"])
+    include_usage = False
+    stream_options = body.get("stream_options")
+    if stream_options is not None:
+        _of(dict)("stream_options", stream_options)
+        unknown_options = sorted(set(stream_options) - {"include_usage"})
+        if unknown_options:
+            raise _bad(f"stream_options.{unknown_options[0]}", "unknown option (known: include_usage)")
+        if stream_options.get("include_usage") is not None:
+            _of(bool)("stream_options.include_usage", stream_options["include_usage"])
+            include_usage = stream_options["include_usage"]
     stop = body.get("stop")
     if stop is not None:
         _stop("stop", stop)
@@ -180,5 +258,6 @@ def parse_chat_request(body: Any) -> ChatRequest:
         provider=provider,
         stop=stop,
         conversation=conversation,
+        include_usage=include_usage,
         options=options,
     )

@@ -17,7 +17,7 @@ from ..providers.asyncio import run_sync, to_sync_iter
 from ..providers.call import prepare
 from ..providers.types import provider_name
 from .catalog import list_models, list_models_async
-from .convert import as_conversation, collect_completion, iter_chunks
+from .convert import Answer, ChunkAnswer, answer_stream, as_conversation, collect_completion, max_tokens_of
 from .images import AsyncImages, Images
 from .responses import AsyncResponses, Responses
 from .stop import normalize_stop
@@ -74,10 +74,6 @@ class _Request:
 
     def __init__(self, defaults: dict[str, Any], messages: Any, model: Any, provider: Any, stream: bool,
                  stop: Any, conversation: Any, ignore_working: bool, kwargs: dict[str, Any]) -> None:
-        from ..errors import BadRequestError
-
-        if messages is None:
-            raise BadRequestError("messages is required", param="messages")
         self.stop = normalize_stop(stop)
         for name in ("api_key", "proxy"):
             if kwargs.get(name) is None and defaults.get(name) is not None:
@@ -93,13 +89,23 @@ class _Request:
         self.call = prepare(model, messages, provider if provider is not None else defaults.get("provider"),
                             stream=stream, ignore_working=ignore_working, **kwargs)
 
-    def chunks(self) -> AsyncIterator[ChatCompletionChunk]:
+    def chunks(self, kind: type[Answer] = ChunkAnswer, include_usage: bool | None = None) -> AsyncIterator[Any]:
+        """The answer's chunks, as ``kind`` makes them (the client's objects; the API server's
+        ``WireAnswer`` makes SSE bytes). The usage is on the finishing chunk, unless
+        ``include_usage`` (or ``stream_options={"include_usage": ...}``) asks for OpenAI's way."""
         call = self.call
-        return iter_chunks(call.events(), call.model, call.provider_name, self.stop or None)
+        if include_usage is None:
+            options = call.kwargs.get("stream_options")
+            if isinstance(options, dict) and isinstance(options.get("include_usage"), bool):
+                include_usage = options["include_usage"]
+        answer = kind(call.model, call.provider_name, self.stop or None, None, max_tokens_of(call.kwargs),
+                      include_usage)
+        return answer_stream(call.events(), answer)
 
     def completion(self) -> Awaitable[ChatCompletion]:
         call = self.call
-        return collect_completion(call.events(), call.model, call.provider_name, self.stop or None)
+        return collect_completion(call.events(), call.model, call.provider_name, self.stop or None,
+                                  max_tokens=max_tokens_of(call.kwargs))
 
 
 class _Completions:
@@ -110,6 +116,13 @@ class _Completions:
                  ignore_working: bool, kwargs: dict[str, Any]) -> _Request:
         return _Request(self._defaults, messages, model, provider, stream, stop, conversation, ignore_working,
                         kwargs)
+
+    def request(self, messages: Any = None, model: Any = "", provider: Any = None, stream: bool = False,
+                stop: str | list[str] | None = None, conversation: Any = None, ignore_working: bool = False,
+                **kwargs: Any) -> _Request:
+        """The call of ``create(...)``, checked and resolved but not started: for doors that shape
+        the answer themselves (the API server writes it as SSE bytes with ``request.chunks(WireAnswer)``)."""
+        return self._request(messages, model, provider, stream, stop, conversation, ignore_working, kwargs)
 
 
 class AsyncCompletions(_Completions):

@@ -3,28 +3,47 @@
 This is on the hot path of every streamed answer: a text delta becomes one chunk and nothing
 else happens, in particular the answer so far is never rebuilt. Events map as follows:
 
-* ``str`` → ``delta.content`` (cut at a stop word when ``stop`` is given);
-* ``Reasoning(token)`` → ``delta.reasoning_content``;
+* ``str`` → ``delta.content`` (cut at a stop word when ``stop`` is given, and after
+  ``max_tokens`` text chunks when the provider ignored ``max_tokens``);
+* ``Reasoning(token)`` → ``delta.reasoning`` and ``delta.reasoning_content`` (the same text);
 * ``ToolCalls`` → ``delta.tool_calls`` (with ``index``); finish reason ``tool_calls``;
+* ``ImagePreview`` → ``delta.images`` entries marked ``preview: true`` (with ``progress``);
 * ``ImageResponse`` → markdown in ``delta.content`` and ``delta.images`` (``image_url`` parts);
+* ``Logprobs`` → ``choices[0].logprobs`` of the text chunk that follows;
+* ``CompletionInfo`` → the upstream's ``id`` and ``system_fingerprint`` on every chunk;
 * ``Usage``, ``FinishReason``, ``JsonConversation``, ``TitleGeneration`` → the last chunk;
 * ``ProviderInfo`` → the ``provider`` and ``model`` of every chunk that follows.
+
+One loop (:func:`answer_stream`) and one set of rules (:class:`Answer`) serve every door; what a
+chunk *is* depends on the door: :class:`ChunkAnswer` makes the client's objects
+(:mod:`g4f.client.stubs`), :class:`CompletionAnswer` gathers one ``ChatCompletion``, and the API
+server's ``WireAnswer`` (:mod:`g4f.api.sse`) writes SSE bytes straight from the text.
+
+When the client cuts the answer itself (a stop word, or ``max_tokens`` text chunks from a
+provider that ignored both), the rest of the stream is still read, without its text, for at most
+:data:`DRAIN_ITEMS` items and :data:`DRAIN_SECONDS` seconds: the usage, the conversation and the
+title come at its end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import BadRequestError
 from ..providers.response import (
+    CompletionInfo,
     Conversation,
     FinishReason,
+    ImagePreview,
     ImageResponse,
     JsonConversation,
+    Logprobs,
     ProviderInfo,
     Reasoning,
     RequestLogin,
@@ -43,18 +62,37 @@ from .stubs import (
     ChatCompletionMessage,
     ToolCall,
     Usage,
+    preview_parts,
 )
 
-__all__ = ["as_conversation", "collect_completion", "image_parts", "iter_chunks", "new_completion_id"]
+__all__ = [
+    "DRAIN_ITEMS",
+    "DRAIN_SECONDS",
+    "Answer",
+    "ChunkAnswer",
+    "CompletionAnswer",
+    "answer_stream",
+    "as_conversation",
+    "collect_completion",
+    "image_parts",
+    "iter_chunks",
+    "max_tokens_of",
+    "new_completion_id",
+]
 
 logger = logging.getLogger("g4f")
+
+#: After the client cut an answer, read at most this many more items of the stream...
+DRAIN_ITEMS = 1024
+#: ... for at most this many seconds, looking for the usage, conversation and title at its end.
+DRAIN_SECONDS = 1.0
 
 # Short local names keep the chunk-building lines readable.
 _Chunk, _Choice, _Delta = ChatCompletionChunk, ChatCompletionDeltaChoice, ChatCompletionDelta
 
 
 def new_completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
+    return f"chatcmpl-{os.urandom(16).hex()}"
 
 
 def as_conversation(value: Any) -> JsonConversation | None:
@@ -73,23 +111,54 @@ def image_parts(event: ImageResponse) -> list[dict[str, Any]]:
     return [{"type": "image_url", "image_url": {"url": url}, "alt": event.alt} for url in event.urls]
 
 
-class _Answer:
-    """The state of one answer being turned into chunks: who answers, what the last chunk carries.
+def max_tokens_of(kwargs: Mapping[str, Any]) -> int | None:
+    """The request's cap on the answer's length (``max_completion_tokens`` or ``max_tokens``)."""
+    for name in ("max_completion_tokens", "max_tokens"):
+        value = kwargs.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
 
-    Text deltas go through :meth:`text` (the hot path: one chunk, nothing else); events through
-    :meth:`event`, which returns the chunks they make (most make none, they fill the last chunk).
+
+def _merged(pending: Logprobs | None, event: Logprobs) -> Logprobs:
+    if pending is None:
+        return event
+    return Logprobs([*(pending.content or ()), *(event.content or ())] or None,
+                    [*(pending.refusal or ()), *(event.refusal or ())] or None)
+
+
+def _logprobs_dict(event: Logprobs | None) -> dict[str, Any] | None:
+    return None if event is None else {"content": event.content, "refusal": event.refusal}
+
+
+class Answer:
+    """The rules of one answer: who answers, what each event becomes, what the last chunk carries.
+
+    Subclasses decide what a chunk is: :meth:`text` (the hot path: a text delta, one chunk) and
+    :meth:`_chunk` (any other delta) return one, :meth:`_last` the finishing chunk and
+    :meth:`_usage_chunk` OpenAI's ``include_usage`` chunk. ``include_usage``: None puts the usage
+    on the finishing chunk (gpt4free's client does); True sends it as OpenAI does, in a last
+    chunk with empty ``choices``; False leaves it out.
     """
 
-    __slots__ = ("conversation", "created", "cutter", "finish", "id", "model", "provider", "role", "title",
-                 "tool_calls", "usage", "wrote_content")
+    __slots__ = ("cap", "capped", "conversation", "created", "cutter", "fingerprint", "finish", "id", "include_usage",
+                 "logprobs", "model", "provider", "role", "title", "tool_calls", "usage", "wrote_content")
 
-    def __init__(self, model: str, provider: str | None, stop: list[str] | None, completion_id: str | None) -> None:
+    def __init__(self, model: str, provider: str | None = None, stop: list[str] | None = None,
+                 completion_id: str | None = None, max_tokens: int | None = None,
+                 include_usage: bool | None = None) -> None:
         self.id = completion_id or new_completion_id()
         self.created = int(time.time())
         self.model = model
         self.provider = provider
+        self.fingerprint: str | None = None
         self.cutter = StopCutter(stop) if stop else None
-        self.role: str | None = "assistant"
+        #: The answer is cut after this many text chunks (a provider that ignored max_tokens).
+        self.cap = max_tokens
+        self.capped = False
+        self.include_usage = include_usage
+        self.role: str | None = "assistant"  # until the first chunk is made
+        self.logprobs: Logprobs | None = None  # waiting for the text they belong to
         self.finish: str | None = None
         self.usage: Usage | None = None
         self.conversation: JsonConversation | None = None
@@ -97,105 +166,271 @@ class _Answer:
         self.wrote_content = False
         self.tool_calls = 0
 
-    def _chunk(self, delta: ChatCompletionDelta) -> ChatCompletionChunk:
-        self.role = None
-        return _Chunk(self.id, self.created, self.model, [_Choice(delta)], self.provider)
+    # -- what a chunk is (subclasses) --------------------------------------------------------------
+    def text(self, text: str) -> Any:
+        raise NotImplementedError
 
-    def text(self, text: str) -> ChatCompletionChunk:
-        self.wrote_content = True
-        chunk = _Chunk(self.id, self.created, self.model, [_Choice(_Delta(text, self.role))], self.provider)
-        self.role = None
-        return chunk
+    def _chunk(self, delta: ChatCompletionDelta) -> Any:
+        raise NotImplementedError
 
-    def event(self, event: ResponseType) -> list[ChatCompletionChunk]:
-        handler = _EVENT_HANDLERS.get(type(event))
+    def _last(self, delta: ChatCompletionDelta, finish: str, usage: Usage | None) -> Any:
+        raise NotImplementedError
+
+    def _usage_chunk(self) -> Any:
+        raise NotImplementedError
+
+    def retarget(self) -> None:
+        """Who answers (provider, model, id or fingerprint) changed: chunks from now on say so."""
+
+    # -- events ------------------------------------------------------------------------------------
+    def _take_role(self) -> str | None:
+        role, self.role = self.role, None
+        return role
+
+    def _take_logprobs(self) -> dict[str, Any] | None:
+        logprobs, self.logprobs = self.logprobs, None
+        return _logprobs_dict(logprobs)
+
+    def event(self, event: ResponseType) -> list[Any]:
+        handler = self._handlers.get(type(event))
         if handler is None:  # a subclass of an event type, or an event the client does not show
-            handler = next((h for kind, h in _EVENT_HANDLERS.items() if isinstance(event, kind)), None)
+            handler = next((h for kind, h in self._handlers.items() if isinstance(event, kind)), None)
             if handler is None:
-                return []  # ImagePreview: an image still being drawn; the final ImageResponse carries it
+                return []
         return handler(self, event)
 
-    def _reasoning(self, event: Reasoning) -> list[ChatCompletionChunk]:
+    def _reasoning(self, event: Reasoning) -> list[Any]:
         if not event.token:
             return []
-        return [self._chunk(_Delta.of(None, self.role, reasoning_content=event.token))]
+        return [self._chunk(_Delta.of(None, self._take_role(), reasoning=event.token))]
 
-    def _tool_calls(self, event: ToolCalls) -> list[ChatCompletionChunk]:
+    def _tool_calls(self, event: ToolCalls) -> list[Any]:
         calls = [ToolCall.from_dict(call, self.tool_calls + index) for index, call in enumerate(event.calls)]
         self.tool_calls += len(calls)
-        return [self._chunk(_Delta.of(None, self.role, tool_calls=calls))]
+        return [self._chunk(_Delta.of(None, self._take_role(), tool_calls=calls))]
 
-    def _images(self, event: ImageResponse) -> list[ChatCompletionChunk]:
+    def _preview(self, event: ImagePreview) -> list[Any]:
+        parts = preview_parts(event.urls, event.alt, event.options.get("progress"))
+        return [self._chunk(_Delta.of(None, self._take_role(), images=parts))]
+
+    def _images(self, event: ImageResponse) -> list[Any]:
         held = self.cutter.flush() if self.cutter is not None else ""
         markdown = ("\n\n" if self.wrote_content or held else "") + event.to_markdown()
         self.wrote_content = True
-        return [self._chunk(_Delta.of(held + markdown, self.role, images=image_parts(event)))]
+        return [self._chunk(_Delta.of(held + markdown, self._take_role(), images=image_parts(event)))]
 
-    def _provider_info(self, event: ProviderInfo) -> list[ChatCompletionChunk]:
+    def _provider_info(self, event: ProviderInfo) -> list[Any]:
         self.provider = event.name or self.provider
         self.model = event.model or self.model
+        self.retarget()
         return []
 
-    def _usage(self, event: UsageEvent) -> list[ChatCompletionChunk]:
+    def _completion_info(self, event: CompletionInfo) -> list[Any]:
+        if self.role is not None and event.id:  # nothing sent yet: the upstream's id is the answer's
+            self.id = event.id
+        self.fingerprint = event.system_fingerprint or self.fingerprint
+        self.retarget()
+        return []
+
+    def _logprobs(self, event: Logprobs) -> list[Any]:
+        self.logprobs = _merged(self.logprobs, event)
+        return []
+
+    def _usage(self, event: UsageEvent) -> list[Any]:
         self.usage = Usage.from_event(event)
         return []
 
-    def _finish_reason(self, event: FinishReason) -> list[ChatCompletionChunk]:
+    def _finish_reason(self, event: FinishReason) -> list[Any]:
         self.finish = event.reason
         return []
 
-    def _conversation(self, event: JsonConversation) -> list[ChatCompletionChunk]:
+    def _conversation(self, event: JsonConversation) -> list[Any]:
         self.conversation = event
         return []
 
-    def _title(self, event: TitleGeneration) -> list[ChatCompletionChunk]:
+    def _title(self, event: TitleGeneration) -> list[Any]:
         self.title = event.title
         return []
 
-    def _login(self, event: RequestLogin) -> list[ChatCompletionChunk]:
+    def _login(self, event: RequestLogin) -> list[Any]:
         logger.info("%s: log in at %s", event.label, event.login_url)
         return []
 
-    def last_chunks(self) -> list[ChatCompletionChunk]:
-        """What is still held back by the stop-word cutter, then the finishing chunk."""
+    _handlers: ClassVar[dict[type, Callable[[Any, Any], list[Any]]]] = {}
+
+    #: What is still worth reading after the client cut the answer: the answer's metadata.
+    _AFTER_CUT: ClassVar[tuple[type, ...]] = (UsageEvent, JsonConversation, TitleGeneration, RequestLogin)
+
+    # -- the end -----------------------------------------------------------------------------------
+    async def drain(self, events: AsyncIterator[Any]) -> None:
+        """Read the rest of a stream the client cut, without its text: keep what its end reports
+        (usage, conversation, title), within :data:`DRAIN_ITEMS` items and :data:`DRAIN_SECONDS`."""
+        more_text = False
+        upstream_finish: str | None = None
+        deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+        try:
+            for _ in range(DRAIN_ITEMS):
+                try:
+                    item = await _next_before(events, deadline)
+                except StopAsyncIteration:
+                    break
+                if isinstance(item, FinishReason):
+                    upstream_finish = item.reason
+                elif isinstance(item, ResponseType) and isinstance(item, self._AFTER_CUT):
+                    self.event(item)
+                elif isinstance(item, str) and not isinstance(item, ResponseType):
+                    more_text = True
+            else:
+                more_text = True
+        except TimeoutError:
+            more_text = True
+        except Exception as exc:  # noqa: BLE001 - the answer the caller gets is complete already
+            logger.debug("g4f: reading the rest of a stream cut by the client failed: %r", exc)
+            more_text = True
+        if self.capped:
+            self.finish = "length" if more_text else upstream_finish or "stop"
+        else:
+            self.finish = "stop"
+
+    def last_chunks(self) -> list[Any]:
+        """What is still held back by the stop-word cutter, then the finishing chunk (and the
+        usage chunk with ``include_usage=True``)."""
         chunks = []
         if self.cutter is not None and not self.cutter.stopped:
             held = self.cutter.flush()
             if held:
                 chunks.append(self.text(held))
         finish = self.finish or ("tool_calls" if self.tool_calls else "stop")
-        chunks.append(_Chunk.last(self.id, self.created, self.model, [_Choice(_Delta(None, self.role), finish)],
-                                  self.provider, self.usage, self.conversation, self.title))
+        usage = self.usage if self.include_usage is None else None
+        chunks.append(self._last(_Delta(None, self._take_role()), finish, usage))
+        if self.include_usage:
+            chunks.append(self._usage_chunk())
         return chunks
 
 
-_EVENT_HANDLERS: dict[type, Callable[[_Answer, Any], list[ChatCompletionChunk]]] = {
-    Reasoning: _Answer._reasoning,
-    ToolCalls: _Answer._tool_calls,
-    ImageResponse: _Answer._images,
-    ProviderInfo: _Answer._provider_info,
-    UsageEvent: _Answer._usage,
-    FinishReason: _Answer._finish_reason,
-    Conversation: _Answer._conversation,
-    JsonConversation: _Answer._conversation,
-    TitleGeneration: _Answer._title,
-    RequestLogin: _Answer._login,
+Answer._handlers = {
+    Reasoning: Answer._reasoning,
+    ToolCalls: Answer._tool_calls,
+    ImagePreview: Answer._preview,
+    ImageResponse: Answer._images,
+    ProviderInfo: Answer._provider_info,
+    CompletionInfo: Answer._completion_info,
+    Logprobs: Answer._logprobs,
+    UsageEvent: Answer._usage,
+    FinishReason: Answer._finish_reason,
+    Conversation: Answer._conversation,
+    JsonConversation: Answer._conversation,
+    TitleGeneration: Answer._title,
+    RequestLogin: Answer._login,
 }
 
 
-async def iter_chunks(
-    events: AsyncIterator[Any],
-    model: str,
-    provider: str | None = None,
-    stop: list[str] | None = None,
-    completion_id: str | None = None,
-) -> AsyncIterator[ChatCompletionChunk]:
-    """OpenAI-shaped chunks for a provider's stream; the last one carries the finish reason.
+if sys.version_info >= (3, 11):
+    async def _next_before(events: AsyncIterator[Any], deadline: float) -> Any:
+        async with asyncio.timeout_at(deadline):
+            return await events.__anext__()
+else:  # pragma: no cover - Python 3.10
+    async def _next_before(events: AsyncIterator[Any], deadline: float) -> Any:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise TimeoutError
+        try:
+            return await asyncio.wait_for(events.__anext__(), remaining)
+        except asyncio.TimeoutError:
+            raise TimeoutError from None
 
-    Stops reading the provider (and closes its stream) as soon as a stop word is found.
+
+class ChunkAnswer(Answer):
+    """Chunks as the client's objects (:class:`~g4f.client.stubs.ChatCompletionChunk`)."""
+
+    __slots__ = ()
+
+    def text(self, text: str) -> ChatCompletionChunk:
+        self.wrote_content = True
+        if self.role is None and self.logprobs is None:  # nearly every chunk
+            return _Chunk(self.id, self.created, self.model, [_Choice(_Delta(text))], self.provider,
+                          self.fingerprint)
+        delta = _Delta(text, self._take_role())
+        return _Chunk(self.id, self.created, self.model, [_Choice(delta, None, self._take_logprobs())],
+                      self.provider, self.fingerprint)
+
+    def _chunk(self, delta: ChatCompletionDelta) -> ChatCompletionChunk:
+        return _Chunk(self.id, self.created, self.model, [_Choice(delta)], self.provider, self.fingerprint)
+
+    def _last(self, delta: ChatCompletionDelta, finish: str, usage: Usage | None) -> ChatCompletionChunk:
+        return _Chunk.last(self.id, self.created, self.model, [_Choice(delta, finish)], self.provider, usage,
+                           self.conversation, self.title, self.fingerprint)
+
+    def _usage_chunk(self) -> ChatCompletionChunk:
+        return _Chunk.last(self.id, self.created, self.model, [], self.provider, self.usage,
+                           system_fingerprint=self.fingerprint)
+
+
+class CompletionAnswer(Answer):
+    """Gathers the whole answer; :meth:`completion` gives it as one ``ChatCompletion``.
+    (The chunk methods return None: nothing is built per delta.)"""
+
+    __slots__ = ("_calls", "_logprob_content", "_pictures", "_refusal", "_texts", "_thoughts")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._texts: list[str] = []
+        self._thoughts: list[str] = []
+        self._calls: list[ToolCall] = []
+        self._pictures: list[dict[str, Any]] = []
+        self._logprob_content: list[Any] = []
+        self._refusal: list[Any] = []
+
+    def text(self, text: str) -> None:
+        self.wrote_content = True
+        self._texts.append(text)
+        if self.logprobs is not None:
+            self._keep_logprobs()
+
+    def _keep_logprobs(self) -> None:
+        logprobs, self.logprobs = self.logprobs, None
+        if logprobs is not None:
+            self._logprob_content.extend(logprobs.content or ())
+            self._refusal.extend(logprobs.refusal or ())
+
+    def _chunk(self, delta: ChatCompletionDelta) -> None:
+        if delta.content:
+            self._texts.append(delta.content)
+        if delta.reasoning:
+            self._thoughts.append(delta.reasoning)
+        if delta.tool_calls:
+            self._calls.extend(ToolCall(call.id, call.function, call.type) for call in delta.tool_calls)
+        if delta.images:
+            self._pictures.extend(part for part in delta.images if not part.get("preview"))  # the final images
+
+    def _last(self, delta: ChatCompletionDelta, finish: str, usage: Usage | None) -> None:
+        self._keep_logprobs()
+        self.finish = finish
+
+    def _usage_chunk(self) -> None:
+        return None
+
+    def completion(self) -> ChatCompletion:
+        content = "".join(self._texts) if self._texts or not self._calls else None
+        message = ChatCompletionMessage(content, reasoning="".join(self._thoughts) if self._thoughts else None,
+                                        tool_calls=self._calls or None, images=self._pictures or None)
+        logprobs = {"content": self._logprob_content or None, "refusal": self._refusal or None} \
+            if self._logprob_content or self._refusal else None
+        usage = self.usage if self.include_usage is not False else None
+        return ChatCompletion(self.id, self.created, self.model,
+                              [ChatCompletionChoice(message, self.finish, logprobs=logprobs)], usage, self.provider,
+                              self.conversation, self.title, self.fingerprint)
+
+
+async def answer_stream(events: AsyncIterator[Any], answer: Answer) -> AsyncIterator[Any]:
+    """The chunks of ``answer`` for a provider's stream; the last one carries the finish reason.
+
+    When the client cuts the answer (a stop word, or the ``max_tokens`` cap), the text stops at
+    once and the rest of the stream is drained (:meth:`Answer.drain`) before the finishing chunk;
+    the provider's stream (and its upstream response) is closed in every case.
     """
-    answer = _Answer(model, provider, stop, completion_id)
-    text, cutter = answer.text, answer.cutter
+    text, cutter, left = answer.text, answer.cutter, answer.cap
+    cut = False
     try:
         async for item in events:
             if type(item) is not str:
@@ -209,13 +444,20 @@ async def iter_chunks(
             if cutter is None:
                 if item:
                     yield text(item)  # the hot path: a text delta becomes one chunk
-                continue
-            item = cutter.feed(item)
-            if item:
-                yield text(item)
-            if cutter.stopped:
-                answer.finish = "stop"
-                break
+            else:
+                piece = cutter.feed(item)
+                if piece:
+                    yield text(piece)
+                if cutter.stopped:
+                    cut = True
+                    break
+            if left is not None:
+                left -= 1
+                if left <= 0:
+                    cut = answer.capped = True
+                    break
+        if cut:
+            await answer.drain(events)
     finally:
         aclose = getattr(events, "aclose", None)
         if aclose is not None:
@@ -224,38 +466,35 @@ async def iter_chunks(
         yield chunk
 
 
+def iter_chunks(
+    events: AsyncIterator[Any],
+    model: str,
+    provider: str | None = None,
+    stop: list[str] | None = None,
+    completion_id: str | None = None,
+    *,
+    max_tokens: int | None = None,
+    include_usage: bool | None = None,
+) -> AsyncIterator[ChatCompletionChunk]:
+    """OpenAI-shaped chunks for a provider's stream; the last one carries the finish reason.
+
+    Stops reading the provider's text as soon as a stop word is found, or after ``max_tokens``
+    text chunks (``finish_reason="length"``) when the provider did not stop by itself.
+    """
+    return answer_stream(events, ChunkAnswer(model, provider, stop, completion_id, max_tokens, include_usage))
+
+
 async def collect_completion(
     events: AsyncIterator[Any],
     model: str,
     provider: str | None = None,
     stop: list[str] | None = None,
     completion_id: str | None = None,
+    *,
+    max_tokens: int | None = None,
 ) -> ChatCompletion:
-    """The whole answer as one ``ChatCompletion`` (the same mapping as :func:`iter_chunks`)."""
-    content: list[str] = []
-    reasoning: list[str] = []
-    tool_calls: list[ToolCall] = []
-    images: list[dict[str, Any]] = []
-    last: ChatCompletionChunk | None = None
-    async for chunk in iter_chunks(events, model, provider, stop, completion_id):
-        delta = chunk.choices[0].delta
-        if delta.content:
-            content.append(delta.content)
-        if delta.reasoning_content:
-            reasoning.append(delta.reasoning_content)
-        if delta.tool_calls:
-            for call in delta.tool_calls:
-                tool_calls.append(ToolCall(call.id, call.function, call.type))
-        if delta.images:
-            images.extend(delta.images)
-        last = chunk
-    assert last is not None  # iter_chunks always ends with a finishing chunk
-    message = ChatCompletionMessage(
-        "".join(content) if content or not tool_calls else None,
-        reasoning_content="".join(reasoning) if reasoning else None,
-        tool_calls=tool_calls or None,
-        images=images or None,
-    )
-    return ChatCompletion(
-        last.id, last.created, last.model, [ChatCompletionChoice(message, last.choices[0].finish_reason)],
-        last.usage, last.provider, last.conversation, last.title)
+    """The whole answer as one ``ChatCompletion`` (the same rules as :func:`iter_chunks`)."""
+    answer = CompletionAnswer(model, provider, stop, completion_id, max_tokens)
+    async for _ in answer_stream(events, answer):
+        pass
+    return answer.completion()

@@ -18,12 +18,14 @@ from ..auth.result import AuthResult  # re-exported: an event defined in the aut
 
 __all__ = [
     "AuthResult",
+    "CompletionInfo",
     "CompletionText",
     "Conversation",
     "FinishReason",
     "ImagePreview",
     "ImageResponse",
     "JsonConversation",
+    "Logprobs",
     "ProviderInfo",
     "Reasoning",
     "RequestLogin",
@@ -87,6 +89,37 @@ class Usage(ResponseType):
             "total_tokens": self.total_tokens,
             **self.extra,
         }
+
+
+class Logprobs(ResponseType):
+    """Log probabilities of the text delta that follows it, in OpenAI's ``choices[].logprobs`` shape
+    (``content``: one ``{token, logprob, bytes, top_logprobs}`` per token; ``refusal`` likewise).
+
+    Yielded right before its text (before the whole text of a non-streamed answer), only when the
+    upstream sends them (``logprobs=True`` to OpenAI-compatible servers, llama.cpp, vLLM).
+    """
+
+    __slots__ = ("content", "refusal")
+
+    def __init__(self, content: list[dict[str, Any]] | None = None,
+                 refusal: list[dict[str, Any]] | None = None) -> None:
+        self.content = content
+        self.refusal = refusal
+
+
+class CompletionInfo(ResponseType):
+    """What the upstream calls its completion: its ``id`` and ``system_fingerprint``.
+
+    Yielded once, before the first text, by providers whose upstream names its completions
+    (OpenAI-compatible APIs); the client and the API server then keep the upstream's id rather
+    than making one up, and pass the fingerprint through.
+    """
+
+    __slots__ = ("id", "system_fingerprint")
+
+    def __init__(self, id: str | None = None, system_fingerprint: str | None = None) -> None:
+        self.id = id
+        self.system_fingerprint = system_fingerprint
 
 
 class FinishReason(ResponseType):

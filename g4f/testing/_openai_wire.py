@@ -24,6 +24,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "encode_stream",
+    "logprobs_for",
     "split_words",
     "usage_for",
 ]
@@ -279,9 +280,10 @@ class ChunkEncoder:
     def content(self, piece: str) -> bytes:
         return self.content_prefix + dumps(piece) + self.content_suffix
 
-    def delta(self, delta: dict[str, Any], finish_reason: str | None = None, x_groq: Any = None) -> bytes:
-        body = self.head + b',"choices":[{"index":0,"delta":' + dumps(delta) + b',"logprobs":null,"finish_reason":'
-        body += dumps(finish_reason) + b"}]"
+    def delta(self, delta: dict[str, Any], finish_reason: str | None = None, x_groq: Any = None,
+              logprobs: Any = None) -> bytes:
+        body = self.head + b',"choices":[{"index":0,"delta":' + dumps(delta) + b',"logprobs":' + dumps(logprobs)
+        body += b',"finish_reason":' + dumps(finish_reason) + b"}]"
         if x_groq is not None and self.flavour.x_groq:
             body += b',"x_groq":' + dumps(x_groq)
         return b"data: " + body + b"}\n\n"
@@ -299,6 +301,17 @@ class ChunkEncoder:
 
 
 DONE = b"data: [DONE]\n\n"
+
+
+def logprobs_for(piece: str, top: int = 0) -> dict[str, Any]:
+    """OpenAI's ``logprobs`` of one content piece (one token), made up but deterministic:
+    the piece itself, then ``top - 1`` alternatives."""
+    logprob = -round(len(piece) / 10, 3)
+    alternatives = [{"token": piece, "logprob": logprob, "bytes": list(piece.encode())}]
+    alternatives += [{"token": f"alt{i}", "logprob": logprob - i, "bytes": list(f"alt{i}".encode())}
+                     for i in range(1, top)]
+    return {"content": [{"token": piece, "logprob": logprob, "bytes": list(piece.encode()),
+                         "top_logprobs": alternatives[:top]}], "refusal": None}
 
 
 def usage_for(flavour: Flavour, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:

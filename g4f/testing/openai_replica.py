@@ -2,7 +2,8 @@
 
 It is a real aiohttp server on 127.0.0.1 speaking the wire format of ``POST /chat/completions``
 and ``GET /models``: bearer-key check, SSE chunks ending in ``data: [DONE]``, non-streamed
-completions, streamed tool-call fragments, parsed reasoning, JSON mode, rate-limit headers and
+completions, streamed tool-call fragments, parsed reasoning, JSON mode, ``logprobs`` (with
+``top_logprobs``; made up, deterministic), completion ids and ``system_fingerprint``, rate-limit headers and
 error bodies ``{"error": {"message", "type", "code"}}``. A provider is pointed at
 ``replica.base_url`` and cannot tell it from the real service.
 
@@ -58,6 +59,7 @@ from ._openai_wire import (
     RecordedRequest,
     Reply,
     encode_stream,
+    logprobs_for,
     split_words,
     usage_for,
 )
@@ -552,7 +554,10 @@ class OpenAIReplica:
             message["tool_calls"] = plan.tool_calls
         completion: dict[str, Any] = {
             "id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": plan.model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": plan.finish_reason}],
+            "choices": [{"index": 0, "message": message, "finish_reason": plan.finish_reason,
+                         "logprobs": {"content": [entry for piece in plan.pieces for entry in logprobs_for(
+                             piece, body.get("top_logprobs") or 0)["content"]], "refusal": None}
+                         if body.get("logprobs") else None}],
             "usage": plan.usage, "system_fingerprint": "fp_replica",
         }
         if self.flavour.x_groq:
@@ -581,8 +586,13 @@ class OpenAIReplica:
         for piece in plan.reasoning:
             yield encoder.delta({field: piece})
         content = encoder.content
-        for piece in plan.pieces:
-            yield content(piece)
+        if body.get("logprobs"):  # each content delta with its logprobs, as OpenAI and llama.cpp send them
+            top = body.get("top_logprobs") or 0
+            for piece in plan.pieces:
+                yield encoder.delta({"content": piece}, logprobs=logprobs_for(piece, top))
+        else:
+            for piece in plan.pieces:
+                yield content(piece)
         for fragment in _fragments(plan.tool_calls):
             yield encoder.delta({"tool_calls": [fragment]})
         yield encoder.delta({}, plan.finish_reason, {"id": request_id, "usage": plan.usage})

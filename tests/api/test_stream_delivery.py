@@ -86,17 +86,30 @@ async def test_a_client_that_disconnects_closes_the_upstream_promptly():
 
 
 def test_the_fast_text_encoding_equals_the_generic_one():
-    """Text chunks are encoded from cached bytes; they must say exactly what ``to_dict`` says."""
+    """Text chunks are written from cached bytes, never built as objects; they must say exactly
+    what the client's chunk for the same text says (``to_dict``), in every state of the answer."""
     import json
 
-    from g4f.api.sse import ChunkEncoder
-    from g4f.client.stubs import ChatCompletionChunk, ChatCompletionDelta, ChatCompletionDeltaChoice
+    from g4f.api.sse import WireAnswer
+    from g4f.client.convert import ChunkAnswer
+    from g4f.providers.response import CompletionInfo, Logprobs, ProviderInfo
 
-    encoder = ChunkEncoder()
-    for role, text, provider in [("assistant", "Hé \"quoted\"\n", "P"), (None, "next", "P"), (None, "x", None),
-                                 ("assistant", "", "Q")]:
-        chunk = ChatCompletionChunk("chatcmpl-1", 1700000000, "model-a",
-                                    [ChatCompletionDeltaChoice(ChatCompletionDelta(text, role))], provider)
-        encoded = encoder.encode(chunk)
-        assert encoded.startswith(b"data: ") and encoded.endswith(b"\n\n")
-        assert json.loads(encoded[6:]) == {**chunk.to_dict(), "provider": provider}
+    scored = Logprobs([{"token": "x", "logprob": -0.5, "bytes": [120], "top_logprobs": []}])
+    for include_usage in (None, True, False):
+        wire, objects = (kind("model-a", "P", None, "chatcmpl-1", include_usage=include_usage)
+                         for kind in (WireAnswer, ChunkAnswer))
+        objects.created = wire.created
+        steps = [("assistant", 'Hé "quoted"\n'), (None, "next"), (ProviderInfo("Q", "model-b"), "after"),
+                 (CompletionInfo("chatcmpl-up", "fp_1"), "upstream"), (scored, "x"), (None, "")]
+        for event, text in steps:
+            if event is not None and event != "assistant":
+                for answer in (wire, objects):
+                    answer.event(event)
+            if event == "assistant":
+                wire.role = objects.role = "assistant"
+            encoded = wire.text(text)
+            expected = {**objects.text(text).to_dict(), "provider": objects.provider}
+            if include_usage:
+                expected["usage"] = None
+            assert encoded.startswith(b"data: ") and encoded.endswith(b"\n\n")
+            assert json.loads(encoded[6:]) == expected, (include_usage, event, text)

@@ -106,21 +106,22 @@ def closing_provider(pieces):
     return Closing, state
 
 
-def test_stop_cuts_a_non_streamed_answer_and_stops_reading():
-    provider, state = closing_provider(["Hello ", "wor", "ld. Then", " more", " and more"])
+def test_stop_cuts_a_non_streamed_answer_and_keeps_the_usage_after_it():
+    provider, state = closing_provider(["Hello ", "wor", "ld. Then", " more", " and more", Usage(3, 5)])
     completion = Client().chat.completions.create(model="m", messages=MESSAGES, provider=provider, stop=["ld."])
     assert completion.choices[0].message.content == "Hello wor"
     assert completion.choices[0].finish_reason == "stop"
-    assert state == {"closed": True, "sent": 3}
+    assert completion.usage.total_tokens == 8  # read after the cut, without its text
+    assert state == {"closed": True, "sent": 6}
 
 
 async def test_stop_cuts_a_stream_across_chunk_boundaries():
-    provider, state = closing_provider(["Hello S", "T", "OP world", " never"])
+    provider, state = closing_provider(["Hello S", "T", "OP world", " never", Usage(1, 4)])
     chunks = [c async for c in AsyncClient().chat.completions.create(
         model="m", messages=MESSAGES, provider=provider, stream=True, stop="STOP")]
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello "
-    assert chunks[-1].choices[0].finish_reason == "stop"
-    assert state == {"closed": True, "sent": 3}
+    assert chunks[-1].choices[0].finish_reason == "stop" and chunks[-1].usage.total_tokens == 5
+    assert state["closed"]
 
 
 def test_stop_is_also_offered_to_the_provider():

@@ -1,8 +1,10 @@
 """From OpenAI-shaped chunks and completions to g4f events.
 
-Streamed and non-streamed answers yield the same events in the same order: text and
-``Reasoning`` as they come, then ``ToolCalls`` (fragments assembled per ``index``), ``Usage``
-(from ``usage`` or Groq's ``x_groq.usage``, with timings and cost) and ``FinishReason``.
+Streamed and non-streamed answers yield the same events in the same order: ``CompletionInfo``
+(the upstream's completion ``id`` and ``system_fingerprint``, when it sends them), text and
+``Reasoning`` as they come (each text preceded by its ``Logprobs`` when the upstream sends them),
+then ``ToolCalls`` (fragments assembled per ``index``), ``Usage`` (from ``usage`` or Groq's
+``x_groq.usage``, with timings and cost) and ``FinishReason``.
 
 :func:`stream_events` is the hot path: each chunk was parsed once by ``sse_stream``; a bare
 content delta costs a few dict lookups and yields the upstream's own ``str`` object. ``usage``,
@@ -15,9 +17,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ...errors import ResponseError
-from ...providers.response import FinishReason, Reasoning, ResponseType, ToolCalls, Usage
+from ...providers.response import (
+    CompletionInfo,
+    FinishReason,
+    Logprobs,
+    Reasoning,
+    ResponseType,
+    ToolCalls,
+    Usage,
+)
 
-__all__ = ["AnswerState", "ToolCallAssembler", "completion_events", "stream_events"]
+__all__ = ["AnswerState", "ToolCallAssembler", "completion_events", "completion_info", "logprobs_event",
+           "stream_events"]
 
 _USAGE_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
@@ -117,19 +128,49 @@ class AnswerState:
         return ResponseError(f"the upstream stopped the answer with an error: {error}", provider=self.provider)
 
 
+def completion_info(obj: Any) -> CompletionInfo | None:
+    """The upstream's ``id`` and ``system_fingerprint`` of a chunk or completion, if it names them."""
+    completion_id, fingerprint = obj.get("id"), obj.get("system_fingerprint")
+    completion_id = completion_id if isinstance(completion_id, str) and completion_id else None
+    fingerprint = fingerprint if isinstance(fingerprint, str) and fingerprint else None
+    if completion_id is None and fingerprint is None:
+        return None
+    return CompletionInfo(completion_id, fingerprint)
+
+
+def logprobs_event(logprobs: Any) -> Logprobs | None:
+    """``choices[].logprobs`` as an event, when it holds any (``null`` and empty lists do not)."""
+    if not isinstance(logprobs, dict):
+        return None
+    content, refusal = logprobs.get("content"), logprobs.get("refusal")
+    if not content and not refusal:
+        return None
+    return Logprobs(content or None, refusal or None)
+
+
 async def stream_events(chunks: AsyncIterator[Any], state: AnswerState) -> AsyncIterator[Any]:
     """Text deltas and events from parsed ``chat.completion.chunk`` objects, then the final events."""
     add_tool_calls = state.tool_calls.add
+    first = True
     async for chunk in chunks:
+        if first:  # every chunk repeats the completion's id and fingerprint: read them once
+            first = False
+            info = completion_info(chunk)
+            if info is not None:
+                yield info
         choices = chunk.get("choices")
         if choices:
             choice = choices[0]
             delta = choice.get("delta")
             if delta:
                 content = delta.get("content")
-                if content and len(delta) == 1 and choice.get("finish_reason") is None:
+                if (content and len(delta) == 1 and choice.get("finish_reason") is None
+                        and choice.get("logprobs") is None):
                     yield content  # the common case, a bare content delta: nothing else to look at
                     continue
+                logprobs = logprobs_event(choice.get("logprobs"))
+                if logprobs is not None:
+                    yield logprobs
                 reasoning = delta.get("reasoning") or delta.get("reasoning_content")
                 if reasoning:
                     yield Reasoning(reasoning)
@@ -169,10 +210,16 @@ def completion_events(completion: Any, state: AnswerState) -> list[Any]:
     choice = choices[0]
     message = choice.get("message") or {}
     events: list[Any] = []
+    info = completion_info(completion)
+    if info is not None:
+        events.append(info)
     reasoning = message.get("reasoning") or message.get("reasoning_content")
     if reasoning:
         events.append(Reasoning(reasoning))
     if message.get("content"):
+        logprobs = logprobs_event(choice.get("logprobs"))
+        if logprobs is not None:
+            events.append(logprobs)
         events.append(message["content"])
     if message.get("tool_calls"):
         state.tool_calls.add(message["tool_calls"])
