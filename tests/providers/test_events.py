@@ -11,12 +11,14 @@ from g4f.providers import response
 from g4f.providers.base_provider import collect_text
 from g4f.providers.response import (
     AuthResult,
+    CompletionInfo,
     CompletionText,
     Conversation,
     FinishReason,
     ImagePreview,
     ImageResponse,
     JsonConversation,
+    Logprobs,
     ProviderInfo,
     Reasoning,
     RequestLogin,
@@ -43,6 +45,8 @@ EVENTS = [
     ProviderInfo("Groq", "llama-3.3-70b-versatile", "Groq", "https://console.groq.com"),
     RequestLogin("Grok", "https://accounts.x.ai/sign-in"),
     AuthResult(cookies={"sso": "sso-cookie-value-123"}, api_key="xai-key-value-456"),
+    Logprobs([{"token": "Hi", "logprob": -0.1, "bytes": [72, 105], "top_logprobs": []}]),
+    CompletionInfo("chatcmpl-1", "fp_1"),
 ]
 
 
