@@ -165,6 +165,8 @@ class _Opening:
                 raise _not_a_chunk(chunk, name)
             self.held.append(chunk)
             return False
+        elif isinstance(chunk, Reasoning) and not (chunk.token or chunk.status):
+            return False  # neither thinking text nor a status line: nothing to show, no output
         self.first, self.started = chunk, True
         return True
 
