@@ -28,12 +28,15 @@ __all__ = [
     "REDACTED_LOGGERS",
     "REPLACEMENT",
     "RedactingFilter",
+    "Snapshot",
     "install_redacting_filter",
     "mask",
     "redact",
     "register_secret",
     "register_secrets",
+    "restore",
     "sanitize_exception",
+    "snapshot",
 ]
 
 #: Values shorter than this are not treated as secrets: redacting "1" or "on" would mangle text.
@@ -92,6 +95,31 @@ def register_secrets(values: Iterable[object]) -> None:
     """Register each of ``values`` (e.g. every value of a cookie dict)."""
     for value in values:
         register_secret(value)
+
+
+#: What :func:`snapshot` returns: the registered secrets and their indexes.
+Snapshot = tuple[frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]]
+
+
+def snapshot() -> Snapshot:
+    """The registered secrets as they are now, for :func:`restore`.
+
+    For test isolation (``g4f.testing.fixtures``): a key one test registers would otherwise be
+    masked, in any 8-character run, in every later test's messages.
+    """
+    with _lock:
+        return frozenset(_secrets), frozenset(_fragments), frozenset(_quarters), _whole
+
+
+def restore(saved: Snapshot) -> None:
+    """Forget every secret registered since :func:`snapshot` returned ``saved``."""
+    global _whole
+    secrets, fragments, quarters, whole = saved
+    with _lock:
+        _secrets.intersection_update(secrets)
+        _fragments.intersection_update(fragments)  # fragments first: the reverse of register_secret
+        _quarters.intersection_update(quarters)
+        _whole = whole
 
 
 def redact(text: str) -> str:

@@ -5,7 +5,8 @@ Enable them in your project's top ``conftest.py``::
     pytest_plugins = ["g4f.testing.fixtures"]
 
 * ``g4f_isolated`` (autouse): every test gets an empty ``G4F_CONFIG_DIR`` and no ``*_API_KEY``
-  from the environment, so a developer's real keys and cached logins never leak into a test.
+  from the environment, so a developer's real keys and cached logins never leak into a test;
+  secrets registered during a test are forgotten when it ends.
 * ``openai_replica``: a started :class:`~g4f.testing.openai_replica.OpenAIReplica`; configure it
   per test with ``@pytest.mark.openai_replica(models=[...], api_key=..., flavour=GROQ)``.
 * ``openai_replica_factory``: ``await openai_replica_factory(**options)`` starts more of them.
@@ -17,11 +18,13 @@ Every server is closed when its test ends. Async fixtures need pytest-asyncio.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
+
+from g4f import secrets
 
 from .openai_replica import OpenAIReplica
 from .server import LocalServer
@@ -41,14 +44,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def g4f_isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty config folder for the test and no credentials from the environment; returns the folder."""
+def g4f_isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty config folder for the test and no credentials from the environment; returns the folder.
+
+    Secrets registered during the test (keys, cookies: see :mod:`g4f.secrets`) are forgotten when
+    it ends: one test's key would otherwise be masked, in any 8-character run of it, in the
+    messages of every later test (a key holding ``upstream`` turns ``upstream connect error``
+    into ``*** connect error``), and whether a test passed would depend on which ran before it.
+    """
     config = str(tmp_path_factory.mktemp("g4f-config"))
     monkeypatch.setenv("G4F_CONFIG_DIR", config)
     for name in list(os.environ):
         if name.endswith("_API_KEY") or name in CREDENTIAL_VARIABLES:
             monkeypatch.delenv(name)
-    return config
+    registered = secrets.snapshot()
+    yield config
+    secrets.restore(registered)
 
 
 @pytest_asyncio.fixture
