@@ -13,7 +13,8 @@ takes the plain path: nothing here touches its chunks):
   (``ResponseError``).
 * **Conversations from history** (``supports_conversations``): without an explicit
   ``conversation=``, the one remembered for the request's earlier exchange is continued
-  (:mod:`g4f.providers.history`); after a complete answer, the exchange is remembered. A
+  (:mod:`g4f.providers.history`), once (any turn sent continuing it forgets it: the upstream
+  has moved on); after a complete answer, the exchange is remembered. A
   remembered conversation that is gone upstream (HTTP 404 before any output) is forgotten and
   the request is sent again as a new conversation, once.
 
@@ -71,9 +72,14 @@ async def adapted(provider: Any, messages: Messages, kwargs: Mapping[str, Any], 
             salt = tools.fingerprint()
     keeps = bool(getattr(provider, "supports_conversations", False)) and history.enabled()
     who = history.scope()
-    recalled = None
-    if keeps and options.get("conversation") is None:
-        recalled = await history.recall(name, messages, salt, who)
+    recalled = await history.recall(name, messages, salt, who) if keeps else None
+    if recalled is not None:
+        # The upstream conversation moves on with every turn sent to it, answered or failed: the
+        # exchange it was remembered for is continued once (regenerating that turn, or a turn
+        # after a failed one, starts anew). An explicit conversation= wins over the recovered one.
+        await history.forget(recalled.key)
+        if options.get("conversation") is not None:
+            recalled = None
     answer = _Answer(provider, messages, tools)
     if recalled is not None:
         tail = sent
