@@ -11,12 +11,18 @@ runner checks, so a contender that skipped work would fail instead of winning.
 * ``g4f.requests``: g4f's HTTP layer alone (shared session, ``sse_stream``).
 * ``g4f``: the Groq provider (``Groq.create_async_generator``), what g4f users call.
 * ``g4f AsyncClient``: the OpenAI-shaped client over the Groq provider.
+* ``g4f Client``: the blocking client, called from a worker thread as a script calls it (``sync``:
+  the runner times it inside that thread, so no thread hop is counted).
 * ``openai``: the official SDK (``AsyncOpenAI``), when installed.
+
+Each ``stream`` notes when its first content delta arrived (``first_at``, ``time.perf_counter``):
+the runner reports the time to the first chunk from it.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 __all__ = ["API_KEY", "CONTENDERS", "MESSAGES", "MODEL", "Contender", "make_contender"]
@@ -33,6 +39,10 @@ class Contender:
     name = ""
     #: Ratio targets apply to these; the others are shown for reference.
     is_g4f = False
+    #: A blocking client: ``stream``/``complete`` are plain functions, run in a worker thread.
+    sync = False
+    #: ``time.perf_counter()`` when the last stream's first content delta arrived.
+    first_at = 0.0
 
     def __init__(self, base_url: str, extra_body: dict[str, Any] | None = None) -> None:
         self.base_url = base_url
@@ -75,7 +85,7 @@ class PlainAiohttp(Contender):
 
     async def stream(self, n: int) -> int:
         count = 0
-        loads = json.loads
+        loads, perf = json.loads, time.perf_counter
         payload = _payload(n, True, self.extra_body)
         async with self.session.post(self.url, json=payload, headers=self.headers) as response:
             response.raise_for_status()
@@ -87,6 +97,8 @@ class PlainAiohttp(Contender):
                     content = loads(data)["choices"][0]["delta"].get("content")
                     if content:
                         count += 1
+                        if count == 1:
+                            self.first_at = perf()
         return count
 
     async def complete(self, n: int) -> int:
@@ -130,6 +142,8 @@ class G4FRequests(Contender):
                 choices = event.get("choices")
                 if choices and choices[0]["delta"].get("content"):
                     count += 1
+                    if count == 1:
+                        self.first_at = time.perf_counter()
         return count
 
     async def complete(self, n: int) -> int:
@@ -172,6 +186,8 @@ class G4FGroq(Contender):
         ):
             if type(chunk) is str and chunk:
                 count += 1
+                if count == 1:
+                    self.first_at = time.perf_counter()
         return count
 
     async def complete(self, n: int) -> int:
@@ -219,6 +235,8 @@ class G4FAsyncClient(Contender):
         async for chunk in response:
             if chunk.choices and chunk.choices[0].delta.content:
                 count += 1
+                if count == 1:
+                    self.first_at = time.perf_counter()
         return count
 
     async def complete(self, n: int) -> int:
@@ -231,6 +249,42 @@ class G4FAsyncClient(Contender):
         import g4f
 
         await g4f.aclose()
+
+
+class G4FClient(Contender):
+    """The blocking ``Client``. Its methods are plain functions: the runner calls them in one
+    worker thread (where no event loop runs, as in a script), timing each call inside it."""
+
+    name = "g4f Client"
+    is_g4f = True
+    sync = True
+
+    @classmethod
+    def available(cls) -> str | None:
+        return G4FAsyncClient.available()
+
+    async def start(self) -> None:
+        from g4f.client import Client
+        from g4f.Provider import Groq
+
+        self.client = Client(provider=Groq, api_key=API_KEY)
+
+    def stream(self, n: int) -> int:  # type: ignore[override]
+        count = 0
+        for chunk in self.client.chat.completions.create(
+            messages=MESSAGES, model=MODEL, stream=True, api_base=self.base_url, max_tokens=n
+        ):
+            if chunk.choices and chunk.choices[0].delta.content:
+                count += 1
+                if count == 1:
+                    self.first_at = time.perf_counter()
+        return count
+
+    def complete(self, n: int) -> int:  # type: ignore[override]
+        response = self.client.chat.completions.create(
+            messages=MESSAGES, model=MODEL, api_base=self.base_url, max_tokens=n
+        )
+        return len(response.choices[0].message.content)
 
 
 class OpenAISDK(Contender):
@@ -259,6 +313,8 @@ class OpenAISDK(Contender):
         async for chunk in response:
             if chunk.choices and chunk.choices[0].delta.content:
                 count += 1
+                if count == 1:
+                    self.first_at = time.perf_counter()
         return count
 
     async def complete(self, n: int) -> int:
@@ -272,7 +328,7 @@ class OpenAISDK(Contender):
 
 
 CONTENDERS: dict[str, type[Contender]] = {
-    cls.name: cls for cls in (PlainAiohttp, Socket, G4FRequests, G4FGroq, G4FAsyncClient, OpenAISDK)
+    cls.name: cls for cls in (PlainAiohttp, Socket, G4FRequests, G4FGroq, G4FAsyncClient, G4FClient, OpenAISDK)
 }
 
 

@@ -73,8 +73,10 @@ IMPORTS = {
     "from g4f.Provider import Groq": "from g4f.Provider import Groq",
     "import openai": "import openai",
 }
-STREAMING = ["aiohttp", "socket", "g4f.requests", "g4f", "g4f AsyncClient", "openai"]
-REQUESTS = ["aiohttp", "g4f.requests", "g4f", "g4f AsyncClient", "openai"]
+STREAMING = ["aiohttp", "socket", "g4f.requests", "g4f", "g4f AsyncClient", "g4f Client", "openai"]
+REQUESTS = ["aiohttp", "g4f.requests", "g4f", "g4f AsyncClient", "g4f Client", "openai"]
+#: Scenario 7: the clients' rows of the long stream (measured in scenario 2's rounds).
+CLIENTS = ("g4f AsyncClient", "g4f Client")
 CONCURRENT = ["aiohttp", "g4f", "openai"]
 
 
@@ -137,12 +139,12 @@ async def in_process(base_url: str, sizes: Sizes, scenarios: set[int], wanted: s
         if scenarios & {2, 7}:
             names = usable(STREAMING, wanted, skipped)
             if 2 not in scenarios:
-                names = [n for n in names if n in ("aiohttp", "g4f AsyncClient")]
+                names = [n for n in names if n == "aiohttp" or n in CLIENTS]
             measured = await measure_long_stream(await contenders(names), sizes.long_chunks, sizes.long_rounds,
                                                  cap={"openai": sizes.slow_long_chunks})
             for m in measured:
-                if m.contender == "g4f AsyncClient":
-                    m.scenario = "7 AsyncClient long stream"
+                if m.contender in CLIENTS:
+                    m.scenario = "7 clients long stream"
             results += measured
         if 3 in scenarios:
             names = usable(REQUESTS, wanted, skipped)

@@ -6,6 +6,7 @@ round (g4f and aiohttp measured seconds apart) and the table shows their median.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -129,13 +130,13 @@ async def measure_long_stream(
         note = f"{n:,} chunks" if n != chunks else ""
         results[name] = Measurement("2 long stream", "throughput", name, "chunks/s", True, note=note)
     for name, contender in contenders.items():  # warm-up: the replica encodes each size once
-        await contender.stream(min(chunks, cap.get(name, chunks)))
+        await _one(contender, min(chunks, cap.get(name, chunks)), True)
     for r in range(rounds):
         for name in rotate(list(contenders), r):
             n = min(chunks, cap.get(name, chunks))
             gc.collect()
             start, cpu = time.perf_counter(), time.process_time()
-            got = await contenders[name].stream(n)
+            got = await _one(contenders[name], n, True)
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             _check(name, got, n)
             results[name].samples.append(n / elapsed)
@@ -153,40 +154,90 @@ def _check(name: str, got: int, expected: int) -> None:
 
 # 3. and 4. sequential requests -------------------------------------------------------------------
 
+def _timed_requests(contender: Contender, requests: int, chunks: int, stream: bool,
+                    expected: int | None) -> tuple[list[float], list[float]]:
+    """A blocking contender's requests, timed in the thread that makes them (no hop counted)."""
+    call: Callable = contender.stream if stream else contender.complete
+    perf = time.perf_counter
+    totals, firsts = [], []
+    for _ in range(requests):
+        start = perf()
+        got = call(chunks)
+        totals.append((perf() - start) * 1000)
+        if stream:
+            firsts.append((contender.first_at - start) * 1000)
+        if expected is not None and got != expected:
+            _check(contender.name, got, expected)
+    return totals, firsts
+
+
+async def _timed_requests_async(contender: Contender, requests: int, chunks: int, stream: bool,
+                                expected: int | None) -> tuple[list[float], list[float]]:
+    call: Callable = contender.stream if stream else contender.complete
+    perf = time.perf_counter
+    totals, firsts = [], []
+    for _ in range(requests):
+        start = perf()
+        got = await call(chunks)
+        totals.append((perf() - start) * 1000)
+        if stream:
+            firsts.append((contender.first_at - start) * 1000)
+        if expected is not None and got != expected:
+            _check(contender.name, got, expected)
+    return totals, firsts
+
+
+async def _requests(contender: Contender, requests: int, chunks: int, stream: bool,
+                    expected: int | None) -> tuple[list[float], list[float]]:
+    if contender.sync:
+        return await asyncio.to_thread(_timed_requests, contender, requests, chunks, stream, expected)
+    return await _timed_requests_async(contender, requests, chunks, stream, expected)
+
+
 async def measure_sequential(
     contenders: dict[str, Contender], requests: int, chunks: int, rounds: int, stream: bool
 ) -> list[Measurement]:
-    """Per-request time of ``requests`` back-to-back requests, per contender and round."""
+    """Per-request time of ``requests`` back-to-back requests, per contender and round; for
+    streams also the time to the first content delta."""
     scenario = "3 sequential streams" if stream else "4 sequential completions"
     median_of = {n: Measurement(scenario, "median", n, "ms", False) for n in contenders}
     p99_of = {n: Measurement(scenario, "p99", n, "ms", False, pooled_percentile=99) for n in contenders}
+    first_of = {n: Measurement(scenario, "first chunk median", n, "ms", False) for n in contenders}
+    first_p99_of = {n: Measurement(scenario, "first chunk p99", n, "ms", False, pooled_percentile=99)
+                    for n in contenders}
     expected_len = None
     for name, contender in contenders.items():  # warm-up: connection open, code paths hot
-        for _ in range(5):
-            got = await (contender.stream(chunks) if stream else contender.complete(chunks))
+        await _requests(contender, 5, chunks, stream, None)
+        got = await _one(contender, chunks, stream)
         expected_len = got if expected_len is None else expected_len
         _check(name, got, expected_len)
-    perf = time.perf_counter
     for r in range(rounds):
         for name in rotate(list(contenders), r):
-            call: Callable = contenders[name].stream if stream else contenders[name].complete
-            times = []
             gc.collect()
             cpu = time.process_time()
-            for _ in range(requests):
-                start = perf()
-                got = await call(chunks)
-                times.append((perf() - start) * 1000)
-                if got != expected_len:
-                    _check(name, got, expected_len)
+            times, firsts = await _requests(contenders[name], requests, chunks, stream, expected_len)
             cpu_ms = (time.process_time() - cpu) * 1000 / requests
             median_of[name].samples.extend(times)
             median_of[name].per_round.append(statistics.median(times))
             median_of[name].cpu_per_round.append(cpu_ms)
             p99_of[name].samples.extend(times)
+            if stream:
+                first_of[name].samples.extend(firsts)
+                first_of[name].per_round.append(statistics.median(firsts))
+                first_p99_of[name].samples.extend(firsts)
         _progress(f"{scenario} round {r + 1}/{rounds}: " + ", ".join(
             f"{k} {v.per_round[-1]:.3f} ms" for k, v in median_of.items()))
-    return [*median_of.values(), *p99_of.values()]
+    measured = [*median_of.values(), *p99_of.values()]
+    if stream:
+        measured += [*first_of.values(), *first_p99_of.values()]
+    return measured
+
+
+async def _one(contender: Contender, chunks: int, stream: bool) -> int:
+    call: Callable = contender.stream if stream else contender.complete
+    if contender.sync:
+        return int(await asyncio.to_thread(call, chunks))
+    return int(await call(chunks))
 
 
 # 5. concurrent streams, one process per contender ------------------------------------------------
