@@ -12,15 +12,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from ..client.convert import ChunkAnswer
 from ..client.stubs import ChatCompletionChunk, ChatCompletionDelta, Usage
 from ..requests.jsonlib import dumps
 
-__all__ = ["DONE", "CoalescingWriter", "WireAnswer", "event", "with_provider"]
+__all__ = ["DONE", "USAGE_SEEN", "CoalescingWriter", "WireAnswer", "event", "with_provider"]
 
 DONE = b"data: [DONE]\n\n"
+
+#: Who must know a streamed answer's usage whether or not the client asked ``include_usage``
+#: (the token rate limit: the server counts every answer's tokens); called once, at its end.
+USAGE_SEEN: ContextVar[Callable[[Usage], None] | None] = ContextVar("g4f_usage_seen", default=None)
 
 
 def event(data: Any) -> bytes:
@@ -96,6 +102,12 @@ class WireAnswer(ChunkAnswer):
 
     def _usage_chunk(self) -> bytes:  # type: ignore[override]
         return self._encode(super()._usage_chunk(), usage=True)
+
+    def last_chunks(self) -> list[Any]:
+        seen = USAGE_SEEN.get()
+        if seen is not None and self.usage is not None:
+            seen(self.usage)
+        return super().last_chunks()
 
 
 _TEXT_SUFFIX = b'},"finish_reason":null,"logprobs":null}]'

@@ -93,12 +93,29 @@ async def test_tokens_reported_by_answers_count_streamed_or_not(server, replica)
                                                       extra_body={"provider": "GroqLimited"})
     assert completion.usage.total_tokens == 14  # under 22
     replica.replies.append(Reply(content="one two"))
-    assert await ask(client, stream=True) == "one two"  # 8 more, read from the stream's last event: 22
+    # 8 more: the client did not ask include_usage, so no usage went on the wire, but it counts: 22
+    assert await ask(client, stream=True) == "one two"
     with pytest.raises(openai.RateLimitError) as caught:
         await ask(client)
     assert caught.value.body["type"] == "tokens" and int(caught.value.response.headers["retry-after"]) >= 59
     assert "22/min" in caught.value.body["message"]
     assert len(replica.chat_requests) == 2
+
+
+async def test_a_streamed_answer_that_sends_its_usage_counts_once(server, replica):
+    client = (await server(token_limit=RateLimit.parse("17/min")))(KEYS[0])
+    for _ in range(3):
+        replica.replies.append(Reply(content="one two"))  # 8 tokens each
+    chunks = await client.chat.completions.create(model="llama-3.3-70b-versatile", messages=MESSAGES, stream=True,
+                                                  stream_options={"include_usage": True},
+                                                  extra_body={"provider": "GroqLimited"})
+    usage = [chunk.usage async for chunk in chunks if chunk.usage is not None]
+    assert [u.total_tokens for u in usage] == [8]  # on the wire and seen by the meter: counted once
+    assert await ask(client, stream=True) == "one two"  # 16, under 17
+    assert await ask(client) == "one two"  # admitted (16 < 17), then 24
+    with pytest.raises(openai.RateLimitError):
+        await ask(client)
+    assert len(replica.chat_requests) == 3
 
 
 async def test_without_limits_nothing_is_counted(server, replica):

@@ -5,7 +5,10 @@ limit it is refused before any work with 429, ``Retry-After`` and OpenAI's error
 (``{"error": {"type": "requests" | "tokens", "code": "rate_limit_exceeded", ...}}``). Tokens are
 the ``usage`` an answer reports (the last one of a stream; ``total_tokens``, else input plus
 output tokens), counted when the answer is done: a key over its token limit waits until enough
-of them leave the window. An answer that reports no usage counts no tokens.
+of them leave the window. A streamed chat completion's usage counts whether or not the client
+asked for it (``stream_options.include_usage``): the answer reports it to the meter
+(:data:`~g4f.api.sse.USAGE_SEEN`) besides the wire. An answer that reports no usage counts no
+tokens.
 
 Requests without an API key (a server that needs none) share one ``anonymous`` limit. The
 windows live in the current shared-state backend: this worker, or Redis for every worker and
@@ -25,6 +28,7 @@ from ...requests.jsonlib import loads
 from ...shared.limits import RateLimiter
 from ..errors import ApiError
 from ..settings import ServerSettings
+from ..sse import USAGE_SEEN
 from .auth import API_KEY_ID
 
 __all__ = ["RateLimits", "install_rate_limits"]
@@ -52,6 +56,10 @@ class _Meter:
                 self._take(loads(body))
             except ValueError:
                 pass
+
+    def feed_usage(self, usage: Any) -> None:
+        """A streamed answer's usage, reported by the answer itself (not read from the wire)."""
+        self._take({"usage": usage.to_dict()})
 
     def feed_events(self, data: bytes) -> None:
         if _USAGE not in data:
@@ -111,7 +119,11 @@ class RateLimits:
         if self.limiter.tokens is None:
             return await handler(request)
         meter = request[_METER] = _Meter()
-        response = await handler(request)
+        seen = USAGE_SEEN.set(meter.feed_usage)
+        try:
+            response = await handler(request)
+        finally:
+            USAGE_SEEN.reset(seen)
         if isinstance(response, web.Response) and isinstance(response.body, (bytes, bytearray)):
             meter.feed_json(bytes(response.body))
         if meter.tokens:  # counted in the background: the answer is not held up by Redis
