@@ -148,8 +148,13 @@ async def test_ollama_api_base_still_works(monkeypatch):
 
 # -- g4f -v providers ----------------------------------------------------------------------------
 
-def providers_table(tmp_path, *args: str, **variables: str) -> dict[str, list[str]]:
-    result = subprocess.run([sys.executable, "-m", "g4f.cli", "-v", "providers", *args],
+#: ``-v`` is g4f's own option and the providers command's too: both spellings show the base URLs.
+VERBOSE_SPELLINGS = [("-v", "providers"), ("providers", "-v")]
+
+
+def providers_table(tmp_path, *args: str, command: tuple[str, str] = VERBOSE_SPELLINGS[0],
+                    **variables: str) -> dict[str, list[str]]:
+    result = subprocess.run([sys.executable, "-m", "g4f.cli", *command, *args],
                             env=fresh_env(tmp_path, **variables), capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stderr
@@ -160,8 +165,9 @@ def providers_table(tmp_path, *args: str, **variables: str) -> dict[str, list[st
     return {line.split()[0]: [line[columns[0]:columns[1]].strip(), line[columns[1]:].strip()] for line in lines[1:]}
 
 
-def test_g4f_v_providers_shows_each_base_url_and_where_it_came_from(tmp_path):
-    rows = providers_table(tmp_path, GROQ_BASE_URL="http://127.0.0.1:8000/openai/v1",
+@pytest.mark.parametrize("command", VERBOSE_SPELLINGS, ids=" ".join)
+def test_g4f_v_providers_shows_each_base_url_and_where_it_came_from(tmp_path, command):
+    rows = providers_table(tmp_path, command=command, GROQ_BASE_URL="http://127.0.0.1:8000/openai/v1",
                            OPENAI_BASE_URL="http://127.0.0.1:8001/v1")
     assert rows["Groq"] == ["http://127.0.0.1:8000/openai/v1", "$GROQ_BASE_URL"]
     assert rows["OpenAI"] == ["http://127.0.0.1:8001/v1", "$OPENAI_BASE_URL"]

@@ -113,6 +113,44 @@ def test_an_error_after_output_starts_goes_on_its_own_line(capsys):
     assert out == "partial answer\n" and err == "g4f: error: Cut: the stream was cut short\n"
 
 
+# -- api: what it says when it starts ------------------------------------------------------------
+
+def api_start_lines(config_dir, **env_extra: str) -> list[str]:
+    """``g4f api`` started as a user starts it: its stderr until it says where it listens."""
+    from .test_replica_command import fresh_env
+
+    command = [sys.executable, "-m", "g4f.cli", "api", "--port", "0"]
+    process = subprocess.Popen(command, env=fresh_env(config_dir, **env_extra), stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # ends at EOF: a server that exits ends the loop
+            lines.append(line.rstrip("\n"))
+            if line.startswith("g4f API on "):
+                break
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert lines and lines[-1].startswith("g4f API on "), lines
+    return lines
+
+
+def test_api_without_credentials_says_what_would_give_some(tmp_path):
+    lines = api_start_lines(tmp_path)
+    assert lines[0].startswith("g4f: no provider has credentials yet: set GROQ_API_KEY, XAI_API_KEY, "), lines
+    assert "before starting g4f api" in lines[0] and "run `g4f login grok` (Grok AI)" in lines[0]
+    assert "--api-key" not in lines[0] and "cookies=" not in lines[0]  # no per-request options here
+    assert "without any: Ollama or Local OpenAI-compatible server, if running" in lines[0]
+    assert lines[1].startswith("g4f web chat on http://127.0.0.1:") and "open it in a browser" in lines[1]
+
+
+def test_api_with_a_key_names_the_providers_it_enables(tmp_path):
+    lines = api_start_lines(tmp_path, GROQ_API_KEY="gsk_apiStartKey12345678")
+    assert lines[0].startswith("g4f: providers with credentials: Groq; without any: Ollama"), lines
+    assert "gsk_apiStartKey12345678" not in "\n".join(lines)
+
+
 # -- providers, models ---------------------------------------------------------------------------
 
 def test_providers_table_says_who_needs_and_has_credentials(tmp_path):

@@ -11,9 +11,11 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(commands: Any) -> None:
     providers = commands.add_parser(
-        "providers", help="list providers, whether they need and have credentials (g4f -v providers: "
-                          "and their base URLs)")
+        "providers", help="list providers, whether they need and have credentials (-v: and their base URLs)")
     providers.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    # g4f's own -v after the command too; SUPPRESS keeps `g4f -v providers` from being reset to False.
+    providers.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="also show each provider's base URL and where it comes from (and log, as g4f -v)")
 
     models = commands.add_parser("models", help="list models and the providers that serve them")
     models.add_argument("-p", "--provider", default=None, help="only this provider's models")

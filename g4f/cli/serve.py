@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["add_arguments", "add_parser", "run", "settings"]
+__all__ = ["add_arguments", "add_parser", "readiness", "run", "settings"]
 
 
 def add_parser(commands: Any) -> None:
@@ -151,8 +151,41 @@ def settings(args: argparse.Namespace, host: str, port: int) -> Any:
                                cors_origins=tuple(args.cors_origin or ()), no_auth=args.no_auth, **limits)
 
 
+def readiness() -> str:
+    """What the server can answer with, said when ``g4f api`` starts: the providers that have
+    credentials, else what would give them some (in the words of whoever starts the server)."""
+    from g4f.client.catalog import list_providers
+    from g4f.providers.hints import audience
+    from g4f.providers.registry import registry
+
+    with audience("server"):
+        rows = [row for row in list_providers() if not row.error and row.working]
+        ready = [row.label or row.name for row in rows if row.needs_auth and row.credentials]
+        keyless = [row.label or row.name for row in rows if not row.needs_auth]
+        variables: list[str] = []
+        others: list[str] = []
+        for row in rows:
+            if row.needs_auth and not row.credentials:
+                env = getattr(registry.get(row.name), "api_key_env", None)
+                if env:
+                    variables.append(env)
+                else:
+                    others.append(f"{row.auth_hint} ({row.label or row.name})")
+    local = f"; without any: {_one_of(keyless, 'or')}, if running" if keyless else ""
+    if ready:
+        return f"g4f: providers with credentials: {', '.join(ready)}{local} (`g4f providers` lists them all)"
+    ways = ([f"set {_one_of(variables, 'or')} before starting g4f api"] if variables else []) + others
+    enable = "; or ".join(ways) or "install a provider plugin"
+    return f"g4f: no provider has credentials yet: {enable}{local} (`g4f providers` lists them all)"
+
+
+def _one_of(names: list[str], word: str) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
 def run(args: argparse.Namespace) -> None:
     import logging
+    import sys
 
     from g4f.api import DEFAULT_HOST, DEFAULT_PORT, serve
     from g4f.errors import G4FError
@@ -163,7 +196,9 @@ def run(args: argparse.Namespace) -> None:
     install_redacting_filter(*logging.getLogger().handlers)
     host = args.host or DEFAULT_HOST
     port = args.port if args.port is not None else DEFAULT_PORT
+    chosen = settings(args, host, port)
+    print(readiness(), file=sys.stderr, flush=True)
     try:
-        serve(settings(args, host, port))
+        serve(chosen)
     except OSError as exc:
         raise G4FError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc

@@ -17,8 +17,9 @@ from typing import Literal
 
 __all__ = ["Audience", "audience", "cookie_hint", "current_audience", "key_hint"]
 
-#: ``python`` (the library, the default), ``cli`` (the ``g4f`` command), ``api`` (the API server's clients).
-Audience = Literal["python", "cli", "api"]
+#: ``python`` (the library, the default), ``cli`` (the ``g4f`` command), ``api`` (the API server's
+#: clients), ``server`` (whoever starts ``g4f api``, at its terminal: no per-request options).
+Audience = Literal["python", "cli", "api", "server"]
 
 _audience: ContextVar[Audience] = ContextVar("g4f_hint_audience", default="python")
 
@@ -42,12 +43,14 @@ def key_hint(env: str | None, login_url: str | None = None) -> str:
     where = f" (get one at {login_url})" if login_url else ""
     reader = _audience.get()
     if not env:
-        return {"cli": "pass --api-key or --cookies-file", "api": 'send "api_key" in the request'}.get(
-            reader, "pass api_key= or cookies=")
+        return {"cli": "pass --api-key or --cookies-file", "api": 'send "api_key" in the request',
+                "server": 'clients of g4f api send "api_key" in their requests'}.get(reader, "pass api_key= or cookies=")
     if reader == "cli":
         return f"set {env}{where} or pass --api-key"
     if reader == "api":
         return f'set {env}{where} where the server runs, or send "api_key" in the request'
+    if reader == "server":
+        return f"set {env}{where} before starting g4f api"
     return f"set {env}{where} or pass api_key="
 
 
@@ -58,4 +61,6 @@ def cookie_hint(login_command: str, site: str, cookie: str) -> str:
         return f"run `{login_command}`, or pass --cookies-file with {site}'s cookies (a browser extension's JSON export)"
     if reader == "api":
         return f"run `{login_command}` where the server runs (a request never opens a browser)"
+    if reader == "server":
+        return f"run `{login_command}`"
     return f"run `{login_command}`, or pass cookies= with the {cookie!r} cookie of {site}"
