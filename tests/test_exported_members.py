@@ -44,6 +44,12 @@ MODULES = [
     "g4f.auth.cache",
     "g4f.auth.result",
     "g4f.Provider._lazy",
+    "g4f.client",
+    "g4f.client.image_stubs",
+    "g4f.client.images",
+    "g4f.client.responses",
+    "g4f.client.responses_convert",
+    "g4f.client.responses_stubs",
 ]
 
 #: Module-level names that are plumbing rather than API.

@@ -16,12 +16,16 @@ paths that way, the key check's 401 and the rate limiter's 429 included.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
+from ..client.convert import DRAIN_ITEMS, DRAIN_SECONDS
 from ..providers.call import prepare
+from ..providers.response import Usage
 from .anthropic_wire import MessageBuilder, MessagesRequest, error_body, parse_request
 from .body import read_json
 from .errors import ApiError, to_api_error
@@ -30,6 +34,7 @@ from .responses import json_response
 
 __all__ = ["MESSAGES_PATHS", "anthropic_error_response", "routes"]
 
+logger = logging.getLogger("g4f")
 routes = web.RouteTableDef()
 
 #: The paths whose errors are answered in Anthropic's format.
@@ -60,12 +65,34 @@ async def _events(builder: MessageBuilder, events: AsyncIterator[Any]) -> AsyncI
             async for item in events:
                 for event in builder.feed(item):
                     yield event
-                if builder.done:  # a stop sequence: nothing more is read
+                if builder.done:  # a stop sequence: the rest is read for its usage only
+                    await _read_usage(builder, events)
                     break
     finally:
         await events.aclose()  # type: ignore[attr-defined]
     for event in builder.finish():
         yield event
+
+
+async def _read_usage(builder: MessageBuilder, events: AsyncIterator[Any]) -> None:
+    """After the text was cut at a stop sequence the upstream ignored, the rest of the stream is
+    read without its text for the usage at its end: at most ``DRAIN_ITEMS`` items within
+    ``DRAIN_SECONDS`` (the limits the chat completions route keeps after such a cut)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DRAIN_SECONDS
+    for _ in range(DRAIN_ITEMS):
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return
+        try:
+            item = await asyncio.wait_for(events.__anext__(), remaining)
+        except (StopAsyncIteration, asyncio.TimeoutError):
+            return
+        except Exception as exc:  # noqa: BLE001 - the message the client gets is complete already
+            logger.debug("g4f api: reading the rest of a stream cut at a stop sequence failed: %r", exc)
+            return
+        if isinstance(item, Usage):
+            builder.usage_from(item)
 
 
 def _encode(event: tuple[str, dict[str, Any]]) -> bytes:

@@ -307,12 +307,16 @@ class MessageBuilder:
             markdown = item.to_markdown()
             return self._text(("\n\n" if self.content or self._pieces else "") + markdown) if markdown else []
         if isinstance(item, Usage):
-            self.usage = {"input_tokens": item.prompt_tokens, "output_tokens": item.completion_tokens}
+            self.usage_from(item)
         elif isinstance(item, FinishReason):
             self.finish_reason = item.reason
         elif isinstance(item, ProviderInfo):
             self.model = item.model or self.model
         return []
+
+    def usage_from(self, event: Usage) -> None:
+        """Take the usage an event reports (also after a stop sequence, when the text is done)."""
+        self.usage = {"input_tokens": event.prompt_tokens, "output_tokens": event.completion_tokens}
 
     def _text(self, text: str) -> list[tuple[str, dict[str, Any]]]:
         if self._cutter is None:

@@ -6,6 +6,8 @@ Importing it is cheap: no provider and no HTTP library is loaded until a request
 from __future__ import annotations
 
 from .client import AsyncChunkStream, AsyncClient, Client
+from .image_stubs import Image, ImagesResponse
+from .responses_stubs import Response, ResponseStreamEvent
 from .service import get_model_and_provider
 from .stubs import (
     ChatCompletion,
@@ -31,8 +33,12 @@ __all__ = [
     "ChatCompletionDeltaChoice",
     "ChatCompletionMessage",
     "Client",
+    "Image",
+    "ImagesResponse",
     "ModelInfo",
     "ModelList",
+    "Response",
+    "ResponseStreamEvent",
     "ToolCall",
     "ToolCallFunction",
     "Usage",

@@ -33,7 +33,7 @@ from ..providers.response import ImageResponse
 from ..providers.types import provider_name
 from .image_stubs import Image, ImagesResponse
 
-__all__ = ["AsyncImages", "Images"]
+__all__ = ["MAX_IMAGES", "AsyncImages", "Images", "fetch_image"]
 
 _FORMATS = ("url", "b64_json")
 #: The most images one request may ask for (OpenAI's limit).
@@ -153,6 +153,13 @@ async def _fetch(provider: Any, url: str, kwargs: dict[str, Any]) -> bytes:
         return await read_body(response, MAX_IMAGE_BYTES, name)
 
 
+async def fetch_image(provider: Any, url: str, **kwargs: Any) -> bytes:
+    """The bytes of ``url``, an image ``provider`` made, as ``b64_json`` fetches it: with the
+    provider's credentials and only from its own hosts (``ResponseError`` for another address).
+    The web chat shows grok.com's images through this (its page loads nothing from elsewhere)."""
+    return await _fetch(provider, url, kwargs)
+
+
 def _own_origins(provider: Any, base_url: str | None) -> set[tuple[str, str]]:
     """Where a provider's images may be fetched from: its image host, its site and its API."""
     bases = [getattr(provider, "assets_url", None), getattr(provider, "url", None)]
@@ -174,9 +181,9 @@ def _data_uri(url: str) -> str | None:
     return data if head.endswith(";base64") else base64.b64encode(data.encode()).decode()
 
 
-async def generate(defaults: dict[str, Any], prompt: Any, model: Any = None, n: Any = 1,
-                   response_format: str | None = None, size: str | None = None, provider: Any = None,
-                   **kwargs: Any) -> ImagesResponse:
+async def _generate(defaults: dict[str, Any], prompt: Any, model: Any = None, n: Any = 1,
+                    response_format: str | None = None, size: str | None = None, provider: Any = None,
+                    **kwargs: Any) -> ImagesResponse:
     _check(prompt, n, response_format, size)
     for name in ("api_key", "proxy"):
         if kwargs.get(name) is None and defaults.get(name) is not None:
@@ -198,7 +205,7 @@ async def generate(defaults: dict[str, Any], prompt: Any, model: Any = None, n: 
             data.append(Image(b64_json=b64, revised_prompt=prompt_used))
         else:
             data.append(Image(url=url, revised_prompt=prompt_used))
-    return ImagesResponse(int(time.time()), data, name)
+    return ImagesResponse(int(time.time()), data, name, str(model) or None)
 
 
 class AsyncImages:
@@ -211,7 +218,7 @@ class AsyncImages:
         """Images for ``prompt``: ``model`` (an image model, e.g. ``grok-2-image``) or ``provider``
         (e.g. ``"Grok"``, ``"OpenAI"``) says who makes them; ``response_format`` is ``"url"``
         (default) or ``"b64_json"``. Other keywords (``quality``, ``api_key``, ...) go to the provider."""
-        return await generate(self._defaults, prompt, model, n, response_format, size, provider, **kwargs)
+        return await _generate(self._defaults, prompt, model, n, response_format, size, provider, **kwargs)
 
 
 class Images:
@@ -221,5 +228,5 @@ class Images:
     def generate(self, prompt: Any = None, model: Any = None, n: int = 1, response_format: str | None = None,
                  size: str | None = None, provider: Any = None, **kwargs: Any) -> ImagesResponse:
         """Like :meth:`AsyncImages.generate`, blocking."""
-        return run_sync(lambda: generate(self._defaults, prompt, model, n, response_format, size, provider,
-                                         **kwargs))
+        return run_sync(lambda: _generate(self._defaults, prompt, model, n, response_format, size, provider,
+                                          **kwargs))

@@ -35,7 +35,7 @@ from .responses_stubs import Response, ResponseStreamEvent
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["AsyncResponses", "ResponseStream", "Responses", "response_store"]
+__all__ = ["LOCAL_OWNER", "AsyncResponses", "ResponseStream", "Responses", "response_store"]
 
 logger = logging.getLogger("g4f")
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from .stubs import _plain, _Stub
 
 __all__ = [
+    "OutputItem",
     "Response",
     "ResponseError",
     "ResponseFunctionToolCall",
@@ -107,7 +108,8 @@ class ResponseUsage(_Stub):
         self.input_tokens = input_tokens
         self.output_tokens = output_tokens
         self.total_tokens = input_tokens + output_tokens if total_tokens is None else total_tokens
-        self.input_tokens_details = {"cached_tokens": cached_tokens}
+        # cache_write_tokens: what the openai SDK's model requires (providers do not report it here)
+        self.input_tokens_details = {"cached_tokens": cached_tokens, "cache_write_tokens": 0}
         self.output_tokens_details = {"reasoning_tokens": reasoning_tokens}
 
     @classmethod

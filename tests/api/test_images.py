@@ -174,3 +174,21 @@ async def test_a_provider_without_vision_refuses_images(api, groq_upstream):
                                              extra_body={"provider": "Groq"})
     assert "does not accept image input" in caught.value.message
     assert not groq_upstream.requests
+
+
+# -- the objects -----------------------------------------------------------------------------------
+def test_images_response_validates_as_the_sdks_model_and_takes_gpt4free_arguments():
+    from openai.types import ImagesResponse as SdkImagesResponse
+
+    from g4f.client import Image, ImagesResponse
+
+    images = ImagesResponse(1700000000, [Image(url="https://x.test/a.png", revised_prompt="A lighthouse"),
+                                         Image(b64_json="aGk=")], "Grok", "grok-2-image")
+    data = images.to_dict()
+    parsed = SdkImagesResponse.model_validate(data)
+    assert parsed.data[0].url == "https://x.test/a.png" and parsed.data[1].b64_json == "aGk="
+    assert data["data"][1] == {"b64_json": "aGk="} and (data["provider"], data["model"]) == ("Grok", "grok-2-image")
+    built = ImagesResponse.model_construct(data=[Image.model_construct("https://x.test/a.png")], provider="Grok")
+    assert built.created > 0 and built.data[0].url == "https://x.test/a.png" and built.model is None
+    assert ImagesResponse.model_construct([Image.model_construct(b64_json="aGk=")], 5).to_dict() == {
+        "created": 5, "data": [{"b64_json": "aGk="}]}

@@ -9,6 +9,7 @@ import json
 
 import aiohttp
 import anthropic
+import pydantic
 import pytest
 
 from g4f.errors import ResponseError
@@ -82,6 +83,10 @@ async def test_raw_event_sequence(claude, groq_upstream):
         assert name.startswith("event: ") and data.startswith("data: ")
         events.append((name[7:], json.loads(data[6:])))
         assert events[-1][1]["type"] == events[-1][0]
+    sdk_events = pydantic.TypeAdapter(anthropic.types.RawMessageStreamEvent)
+    for name, data in events:
+        if name != "ping":  # each event as the SDK's own model reads it, strictly
+            assert sdk_events.validate_python(data).type == name
     names = [name for name, _ in events]
     assert names[:3] == ["message_start", "ping", "content_block_start"]
     assert names[-3:] == ["content_block_stop", "message_delta", "message_stop"]
@@ -138,6 +143,8 @@ async def test_stop_sequences(claude, groq_upstream, stream):
     assert message.content[0].text == "one two "
     assert message.stop_reason == "stop_sequence" and message.stop_sequence == "three"
     assert groq_upstream.last_request.body["stop"] == ["three"]
+    # the replica ignores stop: its usage comes after the cut, and is still read
+    assert message.usage.input_tokens > 0 and message.usage.output_tokens == 5
 
 
 async def test_image_blocks_reach_a_vision_model(claude, groq_upstream, monkeypatch):

@@ -291,3 +291,25 @@ def test_the_text_delta_fast_path_writes_the_same_event():
         assert fast.split(b"\n", 1)[0] == generic.split(b"\n", 1)[0] == b"event: response.output_text.delta"
         assert json.loads(fast.split(b"data: ", 1)[1]) == json.loads(generic.split(b"data: ", 1)[1])
         assert fast.endswith(b"}\n\n")
+
+
+async def test_the_objects_validate_as_the_sdks_models():
+    """What ``AsyncClient().responses`` returns is what the openai SDK's models accept."""
+    from openai.types.responses import Response as SdkResponse
+    from openai.types.responses import ResponseStreamEvent as SdkEvent
+    from pydantic import TypeAdapter
+
+    from g4f.client import Response, ResponseStreamEvent
+
+    with registered(Thinker):
+        stream = AsyncClient().responses.create(model="m", input="Hi", stream=True, provider="Thinker",
+                                                tools=[WEATHER])
+        events = [event async for event in stream]
+    assert all(isinstance(event, ResponseStreamEvent) for event in events)
+    adapter = TypeAdapter(SdkEvent)
+    parsed = [adapter.validate_python(event.to_dict()) for event in events]
+    assert [event.type for event in parsed] == [event.type for event in events]
+    final = events[-1].response
+    assert isinstance(final, Response)
+    sdk = SdkResponse.model_validate(final.to_dict())
+    assert sdk.output_text == "Hi there" and sdk.output[0].type == "reasoning" and sdk.usage.total_tokens == 6

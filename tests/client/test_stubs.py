@@ -94,7 +94,8 @@ def test_public_surface():
         if not name.startswith("_") and name != "annotations" and not isinstance(value, types.ModuleType)
     )
     for name in ("Client", "AsyncClient", "ChatCompletion", "ChatCompletionChunk", "ChatCompletionMessage",
-                 "ChatCompletionDelta", "Usage", "get_model_and_provider"):
+                 "ChatCompletionDelta", "Usage", "get_model_and_provider", "Image", "ImagesResponse", "Response",
+                 "ResponseStreamEvent"):
         assert name in g4f.client.__all__
 
 
