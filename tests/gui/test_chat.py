@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from g4f.testing.openai_replica import Fault, Reply
 
+from ..client.conftest import closed_port
+from .harness import WAIT_MS
 from .pages import answers, choose, get_json, open_chat, record_states, send, thread, wait_answered
 
 pytestmark = pytest.mark.browser
@@ -207,20 +210,73 @@ def test_reasoning_written_inline_in_think_tags(page, chat):
     assert answers(page) == ["Paris"]
 
 
-def test_generated_images_are_shown_in_the_answer(page, chat, watched):
+#: The provider's images on screen that have loaded (decoded, with a size), and their sources.
+LOADED_IMAGES = """selector => [...document.querySelectorAll(selector)]
+    .filter(img => img.complete && img.naturalWidth > 0).map(img => img.getAttribute('src'))"""
+
+
+def foreign(urls, origin):
+    return [url for url in urls if urlsplit(url).scheme not in ("data", "blob")
+            and f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" != origin]
+
+
+def test_generated_images_are_shown_inline_through_the_server(page, chat, watched):
     server = chat()
-    # The replica serves the images over http from its own port; the page's policy loads
-    # images from https: only (grok.com's image host is https), so it refuses these.
-    watched.policy_refusals_expected = True
     open_chat(page, server)
     choose(page, "Grok", "grok-3")
     send(page, "Please draw a cat")
     wait_answered(page)
-    sources = page.locator("#thread article.assistant .content img").evaluate_all(
-        "images => images.map(img => img.getAttribute('src'))")
-    # The replica serves them where Grok's image host would be (assets_url); the page shows
-    # exactly the images the provider sent (delta.images), inline.
-    assert len(sources) == 2 and all(src.startswith(server.grok_assets) for src in sources), sources
+    shown = "#thread article.assistant .content img"
+    page.wait_for_function(f"() => ({LOADED_IMAGES})({shown!r}).length === 2", timeout=WAIT_MS)
+    sources = page.evaluate(LOADED_IMAGES, shown)
+    # Shown from memory: the server fetched them from grok.com's image host with the login's
+    # cookies (the replica saw them), and the page itself asked nothing of another origin.
+    assert all(src.startswith("blob:") for src in sources), sources
+    assert page.locator("#thread .gallery.previews").count() == 0  # the final images replaced the previews
+    fetched = [url for url in watched.requests if urlsplit(url).path == "/v1/gui/image"]
+    assert len(fetched) >= 2
+    assert all(parse_qs(urlsplit(url).query)["url"][0].startswith(server.grok_assets) for url in fetched)
+    assert server.grok.asset_cookies and all(cookies.get("sso") == server.grok.sso
+                                             for cookies in server.grok.asset_cookies)
+    assert foreign(watched.requests, server.origin) == []
+    page.reload()  # kept with the conversation, fetched again
+    page.wait_for_function(f"() => ({LOADED_IMAGES})({shown!r}).length === 2", timeout=WAIT_MS)
+
+
+def test_an_image_being_drawn_is_previewed_with_its_progress(page, chat, watched):
+    server = chat()
+    server.grok.fault, server.grok.slow_delay = "slow", 0.3  # one line of the answer every 0.3 s
+    open_chat(page, server)
+    choose(page, "Grok", "grok-3")
+    send(page, "Please draw a cat")
+    preview = page.locator("#thread article.streaming .gallery.previews figure").first
+    preview.locator("figcaption").filter(has_text="%").wait_for()
+    assert re.fullmatch(r"Drawing\u2026 (50|100)%", preview.locator("figcaption").inner_text())
+    page.wait_for_function(f"() => ({LOADED_IMAGES})('#thread article.streaming .gallery.previews img').length > 0",
+                           timeout=WAIT_MS)
+    wait_answered(page)
+    assert page.locator("#thread .gallery.previews").count() == 0
+    page.wait_for_function(f"() => ({LOADED_IMAGES})('#thread article.assistant .content img').length === 2",
+                           timeout=WAIT_MS)
+    assert foreign(watched.requests, server.origin) == []
+
+
+def test_an_image_the_server_cannot_fetch_says_so_in_its_place(page, chat, monkeypatch):
+    from g4f.Provider.needs_auth.Grok import Grok
+
+    server = chat()
+    open_chat(page, server)
+    choose(page, "Grok", "grok-3")
+    # Grok's image host is down (nothing listens there): the answer is still shown, with the
+    # reason where each image would be.
+    monkeypatch.setattr(Grok, "assets_url", f"http://127.0.0.1:{closed_port()}/assets")
+    send(page, "Please draw a cat")
+    wait_answered(page)
+    failed = page.locator("#thread article.assistant .content img.failed")
+    failed.first.wait_for()
+    assert failed.count() == 2
+    assert "image not loaded" in failed.first.get_attribute("alt")
+    assert answers(page)[0].startswith("You said: Please draw a cat")
 
 
 def test_an_upstream_error_before_the_answer_is_shown_with_what_to_do(page, chat):

@@ -22,6 +22,7 @@ from g4f.api.gui import CONTENT_SECURITY_POLICY, GUI_DIR
 
 from ..api.test_server_process import wait_until_listening
 from ..client.conftest import closed_port
+from ..replicas.grok import JPEG
 
 try:
     import tomllib
@@ -124,6 +125,69 @@ async def test_no_gui_serves_the_api_alone(get):
     assert (await get("/", gui=False))[0] == 404
     assert (await get("/gui/js/app.js", gui=False))[0] == 404
     assert (await get("/v1/models", gui=False))[0] == 200
+
+
+async def _grok_images(serve, monkeypatch):
+    """grok.com's replica (and its address) with the server's login for it cached (as after a
+    first chat), and a second site that counts what reaches it."""
+    from aiohttp import web
+
+    from g4f.auth.result import AuthResult
+    from g4f.Provider.needs_auth.Grok import Grok
+
+    from ..replicas.grok import serve_grok
+
+    replica = await serve_grok(serve, monkeypatch)
+    Grok.auth_cache().save(AuthResult(cookies={"sso": replica.sso}))
+    reached: list[str] = []
+
+    async def anything(request):
+        reached.append(request.path)
+        return web.Response(body=JPEG, content_type="image/jpeg")
+
+    other = web.Application()
+    other.router.add_get("/{path:.*}", anything)
+    return replica, Grok.url, (await serve(other)).url, reached
+
+
+def _image_path(provider, url):
+    from urllib.parse import urlencode
+
+    return "/v1/gui/image?" + urlencode({"provider": provider, "url": url})
+
+
+async def test_a_providers_image_is_fetched_by_the_server_with_its_login(get, serve, monkeypatch, isolated_config):
+    replica, grok, _, _ = await _grok_images(serve, monkeypatch)
+    url = f"{grok}/assets/users/u-1/generated/r-0/image.jpg"
+    status, headers, body = await get(_image_path("Grok", url))
+    assert status == 200 and body == JPEG and headers["Content-Type"] == "image/jpeg"
+    assert replica.asset_cookies == [{"sso": replica.sso}]  # the login's cookie, on grok.com's image host
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert headers["Cache-Control"].startswith("private")
+    # With an API key, the image is an API route: the page sends the key.
+    assert (await get(_image_path("Grok", url), api_key=KEY))[0] == 401
+    assert (await get(_image_path("Grok", url), {"Authorization": f"Bearer {KEY}"}, api_key=KEY))[0] == 200
+    assert (await get(_image_path("Grok", url), gui=False))[0] == 404
+
+
+async def test_the_image_route_fetches_nothing_but_a_providers_own_images(get, serve, monkeypatch,
+                                                                          isolated_config):
+    _, grok, elsewhere, reached = await _grok_images(serve, monkeypatch)
+    # Another host, even one on this machine: never asked.
+    status, _, body = await get(_image_path("Grok", f"{elsewhere}/pixel.jpg"))
+    assert status == 502 and b"own hosts" in body and reached == []
+    # grok.com's own page is not an image: not passed on.
+    status, _, body = await get(_image_path("Grok", f"{grok}/"))
+    assert status == 502 and json.loads(body)["error"]["code"] == "not_an_image" and b"<html" not in body
+    # A provider that makes no images, one that does not exist, and malformed queries.
+    status, _, body = await get(_image_path("Groq", "https://api.groq.com/x.png"))
+    assert status == 400 and b"makes no images" in body
+    assert (await get(_image_path("NoSuchProvider", f"{elsewhere}/x.jpg")))[0] == 404
+    assert (await get(_image_path("Grok", "file:///etc/passwd")))[0] == 400
+    assert (await get(_image_path("", f"{elsewhere}/x.jpg")))[0] == 400
+    assert (await get(_image_path("Grok", "https://assets.grok.com/" + "a" * 5000)))[0] == 400
+    assert reached == []
 
 
 def test_the_page_uses_no_inline_script_or_style_and_only_relative_urls():

@@ -71,8 +71,17 @@ MODEL_NAMES = frozenset({"grok-3", "grok-3-mini", "grok-4", "grok-4-heavy", "gro
 MODE_IDS = frozenset({"fast", "auto", "expert", "heavy", "reasoning", "deepsearch"})
 #: A message holding ``[replica-fault:<name>]`` plays that fault, whatever ``fault`` says.
 FAULT_MARK = re.compile(r"\[replica-fault:(\w+)\]")
-#: A tiny JPEG, served for every generated image.
-JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+#: A tiny JPEG (8x8, one that browsers decode: the web chat's tests check that it is shown),
+#: served for every generated image.
+JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318281a181616183123251d"
+    "283a333d3c3933383740485c4e404457453738506d51575f626768673e4d71797064785c656763ffdb004301111212181518"
+    "2f1a1a2f63423842636363636363636363636363636363636363636363636363636363636363636363636363636363636363"
+    "6363636363636363ffc00011080008000803012200021101031101ffc4001500010100000000000000000000000000000002"
+    "ffc400191001000203000000000000000000000000001423516381ffc40014010100000000000000000000000000000005ff"
+    "c4001b110002020301000000000000000000000001110221001261b1ffda000c03010002110311003f00bba46be6001339ee"
+    "a804157a7b8c421abb6f3fffd9"
+)
 
 LOGIN_PAGE = """<!doctype html>
 <html><head><title>Sign in - Grok</title></head>

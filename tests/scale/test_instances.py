@@ -37,7 +37,8 @@ async def deployment(redis_server, serve, tmp_path):
             await deployment.close()
 
 
-async def eventually(check, timeout: float = 10.0) -> None:
+async def eventually(check, timeout: float = 30.0) -> None:
+    """Until ``check()`` is true: bounded, with room for a machine shared by many test runs."""
     deadline = time.monotonic() + timeout
     while not await check():
         assert time.monotonic() < deadline, "the condition did not become true in time"

@@ -89,6 +89,24 @@ export async function getJSON(path, { signal } = {}) {
   return response.json();
 }
 
+/**
+ * An image a provider made (grok.com's live on its own host and want the login's cookies): the
+ * server fetches it (GET v1/gui/image) and the page shows it from memory (a blob: URL), so the
+ * page still talks to its own origin only.
+ */
+export async function getImage(url, provider, { signal } = {}) {
+  const query = new URLSearchParams({ provider: provider || "", url });
+  let response;
+  try {
+    response = await fetch(`v1/gui/image?${query}`, { headers: headers({ Accept: "image/*" }), signal });
+  } catch (cause) {
+    if (cause.name === "AbortError") throw cause;
+    throw unreachable(cause);
+  }
+  if (!response.ok) throw await failure(response);
+  return URL.createObjectURL(await response.blob());
+}
+
 function parseEvent(block) {
   const data = [];
   for (const line of block.split("\n")) {

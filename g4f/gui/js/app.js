@@ -391,8 +391,16 @@ function applyChunk(message, chunk) {
   }
   for (const image of delta.images || []) {
     const url = image && image.image_url && image.image_url.url;
-    if (url && !message.images.some((known) => known.url === url)) {
-      message.images.push({ url, alt: image.alt || "" });
+    if (!url) continue;
+    if (image.preview) {  // an image being drawn (ImagePreview), with its progress in percent
+      const progress = Number.isFinite(image.progress) ? image.progress : null;
+      message.previews = message.previews || [];
+      const known = message.previews.find((preview) => preview.url === url);
+      if (known) known.progress = progress;
+      else message.previews.push({ url, alt: image.alt || "", progress });
+    } else {
+      message.previews = [];  // the final images replace the previews
+      if (!message.images.some((known) => known.url === url)) message.images.push({ url, alt: image.alt || "" });
     }
   }
   if (chunk.conversation) message.conversation = chunk.conversation;
@@ -421,8 +429,8 @@ async function ask(conversation) {
   const continued = continuation(conversation, chosenProvider);
   if (continued) body.conversation = continued;
 
-  const message = { role: "assistant", content: "", reasoning: "", images: [], provider: null, model: null,
-                    requested: { provider: chosenProvider, model: chosenModel }, started: Date.now() };
+  const message = { role: "assistant", content: "", reasoning: "", images: [], previews: [], provider: null,
+                    model: null, requested: { provider: chosenProvider, model: chosenModel }, started: Date.now() };
   conversation.messages.push(message);
   const controller = new AbortController();
   state.streaming = { conversation, message, controller, article: null };

@@ -11,7 +11,9 @@
 //
 // Images: an answer may write any image address into its text, and loading it would tell that
 // address's owner what the conversation contains. So only the images the provider sent as
-// images (delta.images) and data: images are shown; any other <img> becomes a plain link.
+// images (delta.images) and data: images are shown; any other <img> becomes a plain link. A
+// provider's image is not loaded from its address either: its <img> keeps the address in
+// data-image (no src) and the view asks the server for it (api.js getImage).
 
 import { Marked } from "../vendor/marked.esm.js";
 import DOMPurify from "../vendor/purify.es.mjs";
@@ -94,7 +96,13 @@ export function sanitize(html, { images = [] } = {}) {
   const allowed = new Set(images);
   for (const img of fragment.querySelectorAll("img")) {
     const src = img.getAttribute("src") || "";
-    if (allowed.has(src) || SHOWN_DATA_IMAGE.test(src)) {
+    if (allowed.has(src) && !SHOWN_DATA_IMAGE.test(src)) {
+      img.removeAttribute("src");
+      img.dataset.image = src;
+      img.setAttribute("decoding", "async");
+      continue;
+    }
+    if (SHOWN_DATA_IMAGE.test(src)) {
       img.setAttribute("loading", "lazy");
       img.setAttribute("decoding", "async");
       img.setAttribute("referrerpolicy", "no-referrer");

@@ -1,6 +1,7 @@
 // How messages, errors and the first-run panel look: DOM built with createElement and
 // textContent only; the one way HTML gets in is renderMarkdown (sanitized).
 
+import { getImage } from "./api.js";
 import { decorateCodeBlocks, renderMarkdown, renderText } from "./markdown.js";
 
 function element(tag, className, text) {
@@ -99,15 +100,20 @@ export function fillAssistant(body, message, { onRetry, authHint } = {}) {
     nodes.push(reasoning);
   }
   const images = (message.images || []).map((image) => image.url);
+  // Previews stand for the images being drawn until the final ones arrive (which replace them).
+  const previews = images.length ? [] : message.previews || [];
   if (answer) {
     const content = element("div", "content markdown");
     content.append(renderMarkdown(answer, { images }));
-    const shown = new Set([...content.querySelectorAll("img")].map((img) => img.getAttribute("src")));
+    for (const img of content.querySelectorAll("img[data-image]")) showImage(img, img.dataset.image, message.provider);
+    const shown = new Set([...content.querySelectorAll("img")].map((img) => img.dataset.image
+                                                                    || img.getAttribute("src")));
     const missing = (message.images || []).filter((image) => !shown.has(image.url));
-    if (missing.length) content.append(gallery(missing));
+    if (missing.length) content.append(gallery(missing, message.provider));
+    if (previews.length) content.append(gallery(previews, message.provider, true));
     nodes.push(content);
-  } else if (images.length) {
-    nodes.push(gallery(message.images));
+  } else if (images.length || previews.length) {
+    nodes.push(gallery(images.length ? message.images : previews, message.provider, !images.length));
   } else if (!message.error && !message.stopped && !message.finished && !reasoning) {
     nodes.push(element("p", "waiting muted", "Waiting for the answer\u2026"));
   } else if (!message.error && !reasoning && message.finished) {
@@ -118,20 +124,59 @@ export function fillAssistant(body, message, { onRetry, authHint } = {}) {
   decorateCodeBlocks(body);
 }
 
-function gallery(images) {
-  const box = element("div", "gallery");
+// A provider's image, once fetched through the server, by its address (and a preview's
+// progress: grok.com redraws a preview at the same address). Kept for the page's life: every
+// render of a streaming answer builds new <img> elements and they all show the same bytes.
+const fetchedImages = new Map();
+
+/** Show `url` (an image `provider` sent) in `img`: data: and blob: as they are, any other
+ *  address through the server (api.js getImage); one that fails says why in its place. */
+export function showImage(img, url, provider, version = "") {
+  if (/^(data|blob):/i.test(url)) {
+    img.src = url;
+    return;
+  }
+  const key = `${provider || ""}\n${url}\n${version}`;
+  let entry = fetchedImages.get(key);
+  if (!entry) {
+    entry = { src: null, error: null, promise: null };
+    entry.promise = getImage(url, provider).then((src) => { entry.src = src; },
+                                                 (error) => { entry.error = error; });
+    fetchedImages.set(key, entry);
+  }
+  const apply = () => {
+    if (entry.src) {
+      img.src = entry.src;
+      const link = img.closest("a.image-link");
+      if (link) link.href = entry.src;
+    } else if (entry.error) {
+      img.alt = `[image not loaded: ${entry.error.message}]`;
+      img.title = url;
+      img.classList.add("failed");
+    }
+  };
+  if (entry.src || entry.error) apply();
+  else entry.promise.then(apply);
+}
+
+function gallery(images, provider, previews = false) {
+  const box = element("div", previews ? "gallery previews" : "gallery");
   for (const image of images) {
-    const link = element("a");
-    link.href = image.url;
+    const figure = element("figure");
+    const link = element("a", "image-link");
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     const img = element("img");
-    img.src = image.url;
-    img.alt = image.alt || "generated image";
-    img.loading = "lazy";
-    img.referrerPolicy = "no-referrer";
+    img.alt = image.alt || (previews ? "image being drawn" : "generated image");
+    img.decoding = "async";
+    showImage(img, image.url, provider, previews ? `preview ${image.progress ?? ""}` : "");
     link.append(img);
-    box.append(link);
+    figure.append(link);
+    if (previews) {
+      const progress = Number.isFinite(image.progress) ? ` ${Math.round(image.progress)}%` : "";
+      figure.append(element("figcaption", "muted small", `Drawing\u2026${progress}`));
+    }
+    box.append(figure);
   }
   return box;
 }
