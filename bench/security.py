@@ -1,15 +1,26 @@
-"""What the security checks cost: ``redact`` per message and the API server's body check.
+"""What the security checks cost, and what hostile upstreams cost once they are bounded.
 
-    python bench/security.py
+    python bench/security.py              # both parts
+    python bench/security.py cpu          # redact and the body check
+    python bench/security.py upstreams    # issue 14, points 15-17: time to the typed error, peak RSS
 
 ``redact`` runs on every g4f error message and every log record of g4f's and aiohttp's loggers;
 the body check runs on every JSON request before it is parsed. Both are printed beside
 ``sum(range(1000))`` (a yardstick of how fast this machine is right now) and, for the body check,
 beside parsing the same body. CPU time (``time.process_time``), best of 5 rounds.
+
+``upstreams`` points Groq (OpenaiTemplate, aiohttp) and Grok (WireProvider, curl_cffi) at the
+hostile server of ``tests/security/hostile.py`` (raw sockets on 127.0.0.1): gzip bombs with the
+default 64 MiB cap, keep-alive trickles, headers one byte per 0.5 s, broken chunked encoding and
+a broken header line, with ``read_timeout=2`` and ``timeout=5``. For each: the g4f error, the
+seconds from the call to it, and the process's peak RSS over its RSS before the call (the
+kernel's high-water mark, reset through ``/proc/self/clear_refs``). The server runs in the same
+process (it holds a few KB per bomb: each 1 MiB block compresses to the same ~1 KB).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -71,5 +82,82 @@ def main() -> None:
         print(f"  {name} ({len(raw) / 1e6:.1f} MB): check {check * 1e3:.2f} ms, parse {parse * 1e3:.2f} ms")
 
 
+async def _upstream(kind: str, behaviour: str, interval: float, **options: object) -> dict[str, object]:
+    from g4f.Provider import Groq
+    from g4f.Provider.needs_auth.Grok import Grok
+    from tests.security.hostile import HostileServer, PeakRSS
+
+    messages = [{"role": "user", "content": "Hello"}]
+    async with HostileServer(interval=interval) as server:
+        base_url = f"{server.url}/{behaviour}"
+        if kind == "Groq":
+            stream = Groq.create_async_generator("llama-3.1-8b-instant", messages, api_key="gsk_bench_key_000000001",
+                                                 base_url=base_url, max_retries=0, **options)
+        else:
+            stream = Grok.create_async_generator("grok-3", messages, cookies={"sso": "sso-bench-0001"},
+                                                 base_url=base_url, **options)
+        loop = asyncio.get_running_loop()
+        with PeakRSS() as peak:
+            started = loop.time()
+            try:
+                async with asyncio.timeout(120):
+                    async for _ in stream:
+                        pass
+                error = "no error"
+            except Exception as exc:  # noqa: BLE001 - the error is the figure
+                error = f"{type(exc).__name__}: {exc}"
+            seconds = loop.time() - started
+    return {"error": error, "seconds": round(seconds, 2), "peak_rss_mb": round(peak.rise, 1)}
+
+
+#: (point, attack, provider, behaviour, seconds between trickled pieces, options)
+UPSTREAMS: list[tuple[int, str, str, str, float, dict[str, object]]] = [
+    (15, "gzip bomb, 1 GiB decoded, non-streamed JSON", "Groq", "bomb-json", 0.1, {"stream": False}),
+    (15, "gzip bomb, 1 GiB decoded, NDJSON stream", "Grok", "bomb-ndjson", 0.1, {}),
+    (15, "gzip flood of small NDJSON lines, 1 GiB decoded", "Grok", "lines-ndjson", 0.1, {}),
+    (15, "gzip bomb, 1 GiB decoded, SSE stream", "Groq", "bomb-sse", 0.1, {}),
+    (16, "SSE comment every 0.1 s after the first event", "Groq", "comments-sse", 0.1,
+     {"read_timeout": 2, "timeout": 5}),
+    (16, "blank NDJSON line every 0.1 s after the first line", "Grok", "blank-ndjson", 0.1,
+     {"read_timeout": 2, "timeout": 5}),
+    (16, "a data event every 0.1 s, never ending", "Groq", "trickle-sse", 0.1, {"read_timeout": 2, "timeout": 5}),
+    (16, "a data line every 0.1 s, never ending", "Grok", "trickle-ndjson", 0.1, {"read_timeout": 2, "timeout": 5}),
+    (16, "headers one byte per 0.5 s", "Groq", "slow-headers", 0.5, {"read_timeout": 2, "timeout": 5}),
+    (16, "headers one byte per 0.5 s", "Grok", "slow-headers", 0.5, {"read_timeout": 2, "timeout": 5}),
+    (16, "headers one byte per 0.5 s, stall timeout past the deadline", "Groq", "slow-headers", 0.5,
+     {"read_timeout": 10, "timeout": 5}),
+    (17, "invalid chunk size 0.1 s after the first event", "Groq", "bad-chunk-sse", 0.1,
+     {"read_timeout": 2, "timeout": 5}),
+    (17, "invalid chunk size 0.1 s after the first event", "Grok", "bad-chunk-ndjson", 0.1,
+     {"read_timeout": 2, "timeout": 5}),
+    (17, "a response header line without a colon", "Groq", "bad-header", 0.1, {"read_timeout": 2, "timeout": 5}),
+    (17, "a response header line without a colon", "Grok", "bad-header", 0.1, {"read_timeout": 2, "timeout": 5}),
+]
+
+
+def upstreams() -> None:
+    async def run() -> list[dict[str, object]]:
+        rows = []
+        for point, attack, kind, behaviour, interval, options in UPSTREAMS:
+            figure = await _upstream(kind, behaviour, interval, **options)
+            rows.append({"point": point, "attack": attack, "provider": kind,
+                         "options": ", ".join(f"{k}={v}" for k, v in options.items()), **figure})
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        return rows
+
+    rows = asyncio.run(run())
+    print("| point | attack | provider | options | error | seconds | peak RSS over baseline |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        error = str(row["error"])
+        error = error if len(error) <= 110 else error[:110] + "..."
+        print(f"| {row['point']} | {row['attack']} | {row['provider']} | {row['options'] or 'defaults'} | "
+              f"`{error}` | {row['seconds']} | {row['peak_rss_mb']} MB |")
+
+
 if __name__ == "__main__":
-    main()
+    part = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if part in ("all", "cpu"):
+        main()
+    if part in ("all", "upstreams"):
+        upstreams()

@@ -24,6 +24,10 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 #: Longest silence allowed between two reads of a response; a stalled stream fails after it.
 DEFAULT_READ_TIMEOUT = 120.0
 
+#: aiohttp rounds a timeout of 5 s or more up to the next whole second of the loop's clock; a
+#: limit a user sets is kept as set (the cost of a timer is the same either way).
+_NEVER_ROUNDED = float(2**31)
+
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, Any]] = (
     weakref.WeakKeyDictionary()
 )
@@ -75,7 +79,8 @@ async def get_session() -> aiohttp.ClientSession:
     session = aiohttp.ClientSession(
         connector=_connector(),
         cookie_jar=aiohttp.DummyCookieJar(),
-        timeout=aiohttp.ClientTimeout(total=None, connect=DEFAULT_CONNECT_TIMEOUT, sock_read=DEFAULT_READ_TIMEOUT),
+        timeout=aiohttp.ClientTimeout(total=None, connect=DEFAULT_CONNECT_TIMEOUT, sock_read=DEFAULT_READ_TIMEOUT,
+                                      ceil_threshold=_NEVER_ROUNDED),
         trust_env=_environment_configures_http(),
     )
     keeper = _keeper(loop, session)
@@ -102,4 +107,5 @@ def make_timeout(
         total=timeout,
         connect=connect if connect is not None else DEFAULT_CONNECT_TIMEOUT,
         sock_read=read if read is not None else DEFAULT_READ_TIMEOUT,
+        ceil_threshold=_NEVER_ROUNDED,
     )

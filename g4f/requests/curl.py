@@ -31,13 +31,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingRequirementsError, NetworkError, ResponseError, TimeoutError
+from ..errors import MissingRequirementsError, NetworkError, ResponseError
+from . import limits
+from .limits import within
 from .transport import map_transport_error
 
 if TYPE_CHECKING:
@@ -64,28 +66,70 @@ _CHROME_USER_AGENT = (
 _DEFAULT_MAX_CLIENTS = 256
 
 try:
+    from curl_cffi import CurlOpt
+    from curl_cffi.curl import CURL_WRITEFUNC_ERROR
     from curl_cffi.requests import AsyncSession
 except ImportError:  # pragma: no cover - curl_cffi is a runtime dependency
     AsyncSession = None  # type: ignore[assignment, misc]
 
 
-if sys.version_info >= (3, 11):
-    _deadline = asyncio.timeout
-else:  # pragma: no cover - Python 3.10
-    from contextlib import asynccontextmanager
+# -- the unread-bytes budget ----------------------------------------------------------------------
+class _Budget:
+    """What one streamed transfer may hold received but unread (decoded bytes).
 
-    @asynccontextmanager
-    async def _deadline(delay: float | None) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        assert task is not None
-        handle = asyncio.get_running_loop().call_later(delay, task.cancel) if delay else None
-        try:
-            yield
-        except asyncio.CancelledError:
-            raise asyncio.TimeoutError from None
-        finally:
-            if handle is not None:
-                handle.cancel()
+    curl_cffi queues every chunk curl writes, without limit, and curl writes as fast as it reads
+    and decodes: a gzip bomb of 1 GB is in memory before a reader can refuse it. So each write
+    is counted in (:func:`_counting`) and each chunk read counted out (``StreamResponse``); past
+    ``limit`` curl's write fails, which stops the transfer, and the reader gets the cap's
+    ``ResponseError`` at its next chunk.
+    """
+
+    __slots__ = ("limit", "overflow", "unread")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.unread = 0
+        self.overflow = False
+
+
+#: The budget of the request the current task is opening (read where curl_cffi sets its writer).
+_next_budget: ContextVar[_Budget | None] = ContextVar("g4f_curl_budget", default=None)
+
+
+def _counting(write: Callable[[bytes], Any], budget: _Budget) -> Callable[[bytes], Any]:
+    def counted(chunk: bytes) -> Any:
+        budget.unread += len(chunk)
+        if budget.unread > budget.limit:
+            budget.overflow = True
+            return CURL_WRITEFUNC_ERROR
+        return write(chunk)
+
+    return counted
+
+
+def _bounded(curl: Any) -> Any:
+    """``curl`` whose stream writer (set by curl_cffi for each request) is counted against the
+    budget of the request being opened."""
+    if "setopt" in vars(curl):
+        return curl
+    setopt = curl.setopt
+
+    def bounded_setopt(option: Any, value: Any) -> Any:
+        budget = _next_budget.get()
+        if option == CurlOpt.WRITEFUNCTION and budget is not None and callable(value):
+            value = _counting(value, budget)
+        return setopt(option, value)
+
+    curl.setopt = bounded_setopt
+    return curl
+
+
+if AsyncSession is not None:
+    class _BoundedSession(AsyncSession[Any]):
+        """curl_cffi's AsyncSession whose handles count what each stream holds unread."""
+
+        async def pop_curl(self) -> Any:
+            return _bounded(await super().pop_curl())
 
 
 # -- the pool -------------------------------------------------------------------------------------
@@ -161,7 +205,7 @@ async def get_curl_session(impersonate: str | None = DEFAULT_IMPERSONATE, proxy:
         if proxy:
             options["proxy"] = proxy
         try:
-            session = AsyncSession(verify=verify, discard_cookies=True, max_clients=_max_clients(), **options)
+            session = _BoundedSession(verify=verify, discard_cookies=True, max_clients=_max_clients(), **options)
         except TypeError as exc:  # a curl_cffi without discard_cookies would share cookies across requests
             raise MissingRequirementsError(f'curl_cffi is too old ({exc}): pip install -U "curl_cffi"') from exc
         pool.sessions[key] = session
@@ -192,13 +236,7 @@ def _budget(read_timeout: float | None, deadline: float | None, total: float | N
 
 async def _within(awaitable: Any, seconds: float | None, what: str, provider: str | None) -> Any:
     """Await ``awaitable``, raising g4f's TimeoutError (``what``) after ``seconds`` without a result."""
-    if seconds is None:
-        return await awaitable
-    try:
-        async with _deadline(seconds):
-            return await awaitable
-    except asyncio.TimeoutError:
-        raise TimeoutError(what, provider=provider) from None
+    return await within(awaitable, seconds, what, provider)
 
 
 def _read_timeout(timeout: float | tuple[float, float] | None) -> float | None:
@@ -210,16 +248,20 @@ class StreamResponse:
     """A streamed response; use it inside ``async with session.post(...) as response``."""
 
     def __init__(self, response: Any, provider: str | None, read_timeout: float | None = None,
-                 deadline: float | None = None, total_timeout: float | None = None) -> None:
+                 deadline: float | None = None, total_timeout: float | None = None,
+                 max_body_size: int | None = None, budget: _Budget | None = None) -> None:
         self._response = response
         self._provider = provider
         self._read_timeout = read_timeout
         self._deadline = deadline
         self._total_timeout = total_timeout
+        self._max_body_size = limits.max_body_size(max_body_size)
         self.status: int = response.status_code
         self.reason: str = getattr(response, "reason", "") or ""
         self.headers: Mapping[str, str] = response.headers
         self.url: str = str(response.url)
+        #: What curl received for this response and nobody read yet (see :class:`_Budget`).
+        self._budget = budget if budget is not None else _Budget(self._max_body_size)
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -234,7 +276,7 @@ class StreamResponse:
         reader of ``raise_for_status`` all read through it): the one place to bound a body.
         """
         chunks = self._response.aiter_content().__aiter__()
-        read_timeout, deadline = self._read_timeout, self._deadline
+        read_timeout, deadline, budget = self._read_timeout, self._deadline, self._budget
         try:
             while True:
                 try:
@@ -245,15 +287,23 @@ class StreamResponse:
                         chunk = await _within(chunks.__anext__(), seconds, what, self._provider)
                 except StopAsyncIteration:
                     return
+                budget.unread -= len(chunk)
+                if budget.overflow:
+                    raise limits.body_too_large(budget.limit, self._provider, "stream (received, unread)")
                 yield chunk
         except Exception as exc:
+            if budget.overflow and not isinstance(exc, ResponseError):  # the write error that stopped curl
+                raise limits.body_too_large(budget.limit, self._provider, "stream (received, unread)") from None
             mapped = map_transport_error(exc, self._provider)
             if mapped is None:
                 raise
             raise mapped from exc
 
     async def read(self, limit: int | None = None) -> bytes:
-        """The rest of the body (at most ``limit`` bytes, when given)."""
+        """The rest of the body: at most ``limit`` bytes when given, else all of it, refused
+        (``ResponseError`` naming the cap) past ``max_body_size`` decoded bytes."""
+        if limit is None:
+            return await limits.read_body(self, self._max_body_size, self._provider)
         chunks: list[bytes] = []
         size = 0
         async for chunk in self.iter_bytes():
@@ -327,8 +377,11 @@ class _RequestContext:
         cookies = {**view.cookies, **(kwargs.pop("cookies", None) or {})}
         timeout = kwargs.pop("timeout", view.timeout)
         total = kwargs.pop("total_timeout", view.total_timeout)
+        max_size = kwargs.pop("max_body_size", view.max_body_size)
         read_timeout = _read_timeout(timeout)
         deadline = asyncio.get_running_loop().time() + total if total else None
+        budget = _Budget(limits.max_body_size(max_size))
+        token = _next_budget.set(budget)
         try:
             session = await get_curl_session(view.impersonate, view.proxy, view.verify)
             seconds, what = _budget(read_timeout, deadline, total, silence="no response")
@@ -346,11 +399,14 @@ class _RequestContext:
             mapped = map_transport_error(exc, view.provider)
             if mapped is None:
                 raise
-            if isinstance(mapped, ResponseError):  # no response yet: nothing was cut short, the connection failed
+            if isinstance(mapped, ResponseError) and "cut short" in mapped.message:
+                # no response yet: nothing was cut short, the connection failed
                 detail = str(mapped).split("cut short: ", 1)[-1]
                 mapped = NetworkError(f"the connection failed: {detail}", provider=view.provider)
             raise mapped from exc
-        self._response = StreamResponse(raw, view.provider, read_timeout, deadline, total)
+        finally:
+            _next_budget.reset(token)
+        self._response = StreamResponse(raw, view.provider, read_timeout, deadline, total, budget.limit, budget)
         view.cookies.update(self._response.cookies)  # this view's jar, never the pooled session's
         return self._response
 
@@ -384,6 +440,7 @@ class StreamSession:
         verify: bool = True,
         provider: str | None = None,
         total_timeout: float | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         if AsyncSession is None:
             raise MissingRequirementsError('curl_cffi is required: pip install "g4f"')
@@ -393,6 +450,8 @@ class StreamSession:
         self.verify = verify
         self.timeout = timeout
         self.total_timeout = total_timeout
+        #: The most of a body read whole, or received and not read yet (decoded bytes).
+        self.max_body_size = max_body_size
         self.headers: dict[str, str] = dict(headers or {})
         #: This view's cookie jar: sent with its requests, updated from their Set-Cookie.
         self.cookies: dict[str, str] = dict(cookies or {})

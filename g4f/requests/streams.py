@@ -6,6 +6,7 @@ parsed once. A stream that ends before its terminator is an error, never a short
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
@@ -13,6 +14,7 @@ from ..errors import ResponseError
 from .body import iter_bytes
 from .decoders import NDJSONDecoder, SSEDecoder, excerpt
 from .jsonlib import loads
+from .limits import StallWatch
 from .transport import map_transport_error
 
 __all__ = ["DONE", "iter_bytes", "ndjson_stream", "sse_stream"]  # iter_bytes is re-exported from .body
@@ -59,20 +61,28 @@ def _event_error(data: bytes, provider: str | None) -> ResponseError:
 
 
 async def sse_stream(
-    response: Any, provider: str | None = None, *, require_done: bool = True
+    response: Any, provider: str | None = None, *, require_done: bool = True, stall_timeout: float | None = None
 ) -> AsyncIterator[Any]:
     """Yield the JSON payload of each server-sent event until ``data: [DONE]``.
 
     Raises ResponseError for a payload that is not JSON, an ``event: error``, a body cut short by
-    the transport, or (when ``require_done``) a stream that ends without ``[DONE]``.
+    the transport, or (when ``require_done``) a stream that ends without ``[DONE]``. With
+    ``stall_timeout``, ``TimeoutError`` when no data event came for that long: comments
+    (keep-alives) do not count as one (:class:`~g4f.requests.limits.StallWatch`).
     """
     decoder = SSEDecoder(provider)
     done = False
+    watch = StallWatch(stall_timeout) if stall_timeout else None
     try:
         async for chunk in iter_bytes(response):
             if done:
                 continue  # drain to EOF so the connection can be reused
-            for event, data in decoder.feed(chunk):
+            events = decoder.feed(chunk)
+            if not events:
+                continue
+            if watch is not None:
+                watch.paused = True
+            for event, data in events:
                 if event == "error":
                     raise _event_error(data, provider)
                 if data == DONE:
@@ -83,8 +93,18 @@ async def sse_stream(
                 except ValueError:
                     raise _not_json(data, provider) from None
                 yield value
+            if watch is not None:
+                watch.paused = False
+                watch.event()
+    except asyncio.CancelledError:
+        if watch is not None and watch.caught():
+            raise watch.error(response, provider) from None
+        raise
     except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
+    finally:
+        if watch is not None:
+            watch.stop()
     if done:
         return
     for event, data in decoder.close():
@@ -98,19 +118,38 @@ async def sse_stream(
                             provider=provider)
 
 
-async def ndjson_stream(response: Any, provider: str | None = None) -> AsyncIterator[Any]:
+async def ndjson_stream(
+    response: Any, provider: str | None = None, *, stall_timeout: float | None = None
+) -> AsyncIterator[Any]:
     """Yield each line of a newline-delimited JSON body, parsed.
 
     NDJSON has no terminator of its own; the caller decides whether the stream was complete.
-    A body cut short by the transport raises ResponseError.
+    A body cut short by the transport raises ResponseError. With ``stall_timeout``,
+    ``TimeoutError`` when no line came for that long (blank lines do not count).
     """
     decoder = NDJSONDecoder(provider)
+    watch = StallWatch(stall_timeout) if stall_timeout else None
     try:
         async for chunk in iter_bytes(response):
-            for line in decoder.feed(chunk):
+            lines = decoder.feed(chunk)
+            if not lines:
+                continue
+            if watch is not None:
+                watch.paused = True
+            for line in lines:
                 yield _parse(line, provider)
+            if watch is not None:
+                watch.paused = False
+                watch.event()
+    except asyncio.CancelledError:
+        if watch is not None and watch.caught():
+            raise watch.error(response, provider) from None
+        raise
     except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
+    finally:
+        if watch is not None:
+            watch.stop()
     for line in decoder.close():
         yield _parse_last(line, provider, "a line")
 

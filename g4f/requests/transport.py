@@ -24,6 +24,7 @@ T = TypeVar("T")
 # curl error codes: https://curl.se/libcurl/c/libcurl-errors.html
 _CURL_TIMEOUT = {28}
 _CURL_CUT_SHORT = {18, 56, 92}  # partial file, receive error (reset mid-body), HTTP/2 stream error
+_CURL_MALFORMED = {8, 61}  # a reply curl cannot parse (a header without a colon), a body it cannot decode
 _AIOHTTP_CUT_SHORT = ("ClientPayloadError", "TransferEncodingError", "ContentLengthError", "PayloadEncodingError")
 _CURL_CUT_SHORT_NAMES = ("IncompleteRead", "ChunkedEncodingError", "ContentDecodingError")
 
@@ -54,6 +55,12 @@ def _map_aiohttp(exc: BaseException, provider: str | None) -> G4FError:
     names = {klass.__name__ for klass in type(exc).__mro__}
     if names & set(_AIOHTTP_CUT_SHORT):
         return ResponseError(f"the stream was cut short: {_detail(exc)}", provider=provider)
+    if "ClientResponseError" in names and _parser_failed(exc):
+        # aiohttp's own parser refused the response (a header line without a colon, a bad status
+        # line) and says so as a 400: the upstream never answered 400, its answer is malformed.
+        message = str(getattr(exc, "message", "") or "").splitlines()
+        detail = redact(message[0].strip().rstrip(":")) if message else type(exc).__name__
+        return ResponseError(f"the upstream's response is malformed ({detail[:200]})", provider=provider)
     if "ClientResponseError" in names and isinstance(getattr(exc, "status", None), int):
         if "ContentTypeError" in names:
             return ResponseError(f"unexpected content type: {_detail(exc)}", provider=provider)
@@ -66,11 +73,18 @@ def _map_aiohttp(exc: BaseException, provider: str | None) -> G4FError:
     return NetworkError(_detail(exc), provider=provider)
 
 
+def _parser_failed(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return cause is not None and any(klass.__name__ == "HttpProcessingError" for klass in type(cause).__mro__)
+
+
 def _map_curl(exc: BaseException, provider: str | None) -> G4FError:
     names = {klass.__name__ for klass in type(exc).__mro__}
     code = getattr(exc, "code", None)
     if code in _CURL_TIMEOUT or "Timeout" in names:
         return TimeoutError(f"timed out: {_detail(exc)}", provider=provider)
+    if code in _CURL_MALFORMED or (code == 56 and "chunk" in str(exc).lower()):  # invalid chunked encoding
+        return ResponseError(f"the upstream's response is malformed ({_detail(exc)})", provider=provider)
     if code in _CURL_CUT_SHORT or names & set(_CURL_CUT_SHORT_NAMES):
         return ResponseError(f"the stream was cut short: {_detail(exc)}", provider=provider)
     response = getattr(exc, "response", None)

@@ -73,6 +73,12 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     max_retry_delay: ClassVar[float] = 20.0
     #: Timeout of a ``/models`` fetch.
     models_timeout: ClassVar[float] = 10.0
+    #: Seconds the whole request may take, reading included, when ``timeout=`` is not given
+    #: (None: no limit); ``read_timeout=`` bounds the headers and each silence besides.
+    request_timeout: ClassVar[float | None] = 600.0
+    #: The largest answer read whole, counted decoded (bytes); None: ``$G4F_MAX_BODY_SIZE``,
+    #: else 64 MiB (:mod:`g4f.requests.limits`).
+    max_body_size: ClassVar[int | None] = None
 
     # -- where and how -------------------------------------------------------------------------
     @classmethod
@@ -197,15 +203,17 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         """Yield the answer's text deltas and events: ``ProviderInfo`` first, then text,
         ``Reasoning``, and at the end ``ToolCalls``, ``Usage`` and ``FinishReason``.
 
-        ``timeout`` bounds the whole request, ``connect_timeout`` the connection and
-        ``read_timeout`` each silence (a stalled stream raises ``g4f.errors.TimeoutError``).
-        Failures before the first output are retried under ``retry_policy`` (default: the
+        ``timeout`` bounds the whole request (default ``request_timeout``, 600 s),
+        ``connect_timeout`` the connection and ``read_timeout`` (default 120 s) the response
+        headers, each silence and the time between two data events of a stream (keep-alive
+        comments do not count): past any of them, ``g4f.errors.TimeoutError``. A non-streamed
+        answer larger than ``max_body_size`` (decoded) is a ``ResponseError``. Failures before the first output are retried under ``retry_policy`` (default: the
         provider's own, with ``max_retries``): 429, 5xx and connection errors; see
         :mod:`g4f.providers.retry`. Nothing is sent before the stream is first read.
         """
         request = _Request(cls, model, messages, stream, api_key, base_url or api_base, kwargs, extra_body,
                            [*(media or []), *(images or [])], (headers, extra_headers), proxy,
-                           (timeout, connect_timeout, read_timeout))
+                           (timeout if timeout is not None else cls.request_timeout, connect_timeout, read_timeout))
         policy = retry_policy if retry_policy is not None else cls.retry_policy(max_retries)
         return run_attempts(request.attempt, cls, model, policy)
 
@@ -252,9 +260,10 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         """
         return _Exchange(cls, url, payload, headers, proxy, timeouts, model)
 
-    @staticmethod
-    async def _read_json(response: Any, provider: str) -> Any:
-        body = await response.read()
+    @classmethod
+    async def _read_json(cls, response: Any, provider: str) -> Any:
+        # Counted as it is decoded: a gzip bomb stops at the cap, not after inflating it.
+        body = await _deferred.read_body(response, cls.max_body_size, provider)
         try:
             return _deferred.loads(body)
         except ValueError:
@@ -311,7 +320,9 @@ class _Request:
         async with provider._open(url, payload, headers, self._proxy, self._timeouts, model) as response:
             yield ProviderInfo.of(provider, model)
             if _is_event_stream(response):
-                async for item in stream_events(_deferred.sse_stream(response, name), state):
+                stall = self._timeouts[2] or _deferred.DEFAULT_READ_TIMEOUT
+                events = _deferred.sse_stream(response, name, stall_timeout=stall)
+                async for item in stream_events(events, state):
                     yield item
             else:
                 for item in completion_events(await provider._read_json(response, name), state):
@@ -324,7 +335,8 @@ class _Request:
 _deferred = LazyImports(
     ModelUtils="g4f.models", get_session="g4f.requests.aiohttp_session",
     make_timeout="g4f.requests.aiohttp_session", dumps="g4f.requests.jsonlib", loads="g4f.requests.jsonlib",
-    sse_stream="g4f.requests.streams",
+    sse_stream="g4f.requests.streams", read_body="g4f.requests.limits", within="g4f.requests.limits",
+    DEFAULT_READ_TIMEOUT="g4f.requests.aiohttp_session",
 )
 
 
@@ -343,20 +355,26 @@ class _Exchange:
     (reading the body) and on leaving.
     """
 
-    __slots__ = ("_args", "_provider", "_request")
+    __slots__ = ("_args", "_provider", "_request", "_started")
 
     def __init__(self, provider: type[OpenaiTemplate], *args: Any) -> None:
         self._provider = provider
         self._args = args
         self._request: Any = None
+        self._started = 0.0
 
     async def __aenter__(self) -> Any:
         url, payload, headers, proxy, timeouts, model = self._args
         session = await _deferred.get_session()
+        self._started = asyncio.get_running_loop().time()
         try:
             self._request = session.post(url, data=_deferred.dumps(payload), headers=headers, proxy=proxy,
                                          timeout=_deferred.make_timeout(*timeouts))
-            response = await self._request.__aenter__()
+            # The headers within the stall timeout: aiohttp's sock_read restarts at every byte,
+            # so headers trickled a byte at a time would otherwise last until the whole deadline.
+            read = timeouts[2] or _deferred.DEFAULT_READ_TIMEOUT
+            response = await _deferred.within(self._request.__aenter__(), read, f"no response for {read:g}s",
+                                              self._provider.get_name(), connecting=True)
         except Exception as exc:
             mapped = self._mapped(exc)
             if isinstance(mapped, TimeoutError):
@@ -375,7 +393,14 @@ class _Exchange:
     def _mapped(self, exc: BaseException) -> BaseException:
         from ...requests.transport import map_transport_error
 
-        return map_transport_error(exc, self._provider.get_name()) or exc
+        name = self._provider.get_name()
+        mapped = map_transport_error(exc, name) or exc
+        total = self._args[4][0]
+        if (isinstance(mapped, TimeoutError) and total and "took longer" not in mapped.message
+                and asyncio.get_running_loop().time() >= self._started + total - 0.05):
+            # aiohttp's whole-request timer says only "TimeoutError": say which limit it was.
+            mapped = TimeoutError(f"the request took longer than its {total:g}s timeout", provider=name)
+        return mapped
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         traceback: TracebackType | None) -> bool:

@@ -78,6 +78,8 @@ class WireRequest:
     timeout: float | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
+    #: The most of a body read whole, or received and not read yet (decoded bytes); None: the default.
+    max_body_size: int | None = None
 
 
 class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
@@ -115,6 +117,9 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
     read_timeout: ClassVar[float] = 120.0
     #: Seconds the whole request may take; ``timeout=`` overrides (None: no limit).
     request_timeout: ClassVar[float | None] = 600.0
+    #: The largest body read whole, and the most received but not read yet, counted decoded
+    #: (bytes); None: ``$G4F_MAX_BODY_SIZE``, else 64 MiB (:mod:`g4f.requests.limits`).
+    max_body_size: ClassVar[int | None] = None
 
     # -- what the author writes ------------------------------------------------------------------
     @classmethod
@@ -246,7 +251,8 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
             model, url, payload, {**cls.default_headers, **(headers or {}), **cls.request_headers()}, cookies,
             impersonate=impersonate or cls.impersonate, proxy=proxy,
             timeout=timeout if timeout is not None else cls.request_timeout, connect_timeout=connect_timeout,
-            read_timeout=read_timeout if read_timeout is not None else cls.read_timeout)
+            read_timeout=read_timeout if read_timeout is not None else cls.read_timeout,
+            max_body_size=cls.max_body_size)
         return request, cls.new_answer(model, conversation_id)
 
     @classmethod
@@ -269,8 +275,10 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
                 raise ResponseError(f"the upstream answered with a web page ({content_type}) instead of the answer",
                                     provider=name)
             yield ProviderInfo.of(cls, request.model)
-            events = sse_stream(response, name, require_done=False) if cls.decoder == "sse" else ndjson_stream(
-                response, name)
+            # The stall timeout runs between data events: keep-alive comments and blank lines are not answers.
+            stall = request.read_timeout
+            events = sse_stream(response, name, require_done=False, stall_timeout=stall) if cls.decoder == "sse" else (
+                ndjson_stream(response, name, stall_timeout=stall))
             async for data in events:
                 for event in answer.feed(data):
                     yield event
@@ -296,16 +304,21 @@ async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[Any]:
         session = StreamSession(
             impersonate=request.impersonate, headers=request.headers, cookies=request.cookies, proxy=request.proxy,
             timeout=(request.connect_timeout, read) if request.connect_timeout and read else read,
-            total_timeout=request.timeout, provider=provider)
+            total_timeout=request.timeout, provider=provider, max_body_size=request.max_body_size)
         async with session.post(request.url, json=request.payload) as response:
             yield response
         return
-    from ...requests.aiohttp_session import get_session, make_timeout
+    from ...requests.aiohttp_session import DEFAULT_READ_TIMEOUT, get_session, make_timeout
+    from ...requests.limits import within
     from ...requests.transport import map_transport_errors
 
     http = await get_session()
-    async with map_transport_errors(provider), http.post(
-        request.url, json=request.payload, headers=dict(request.headers), cookies=request.cookies or None,
-        proxy=request.proxy, timeout=make_timeout(request.timeout, request.connect_timeout, request.read_timeout),
-    ) as response:
-        yield response
+    read = request.read_timeout or DEFAULT_READ_TIMEOUT
+    async with map_transport_errors(provider):
+        # The headers within the stall timeout (aiohttp's sock_read restarts at every trickled byte).
+        reply: Any = await within(http.post(  # aiohttp's request context manager is awaitable
+            request.url, json=request.payload, headers=dict(request.headers), cookies=request.cookies or None,
+            proxy=request.proxy, timeout=make_timeout(request.timeout, request.connect_timeout, request.read_timeout),
+        ), read, f"no response for {read:g}s", provider, connecting=True)
+        async with reply:
+            yield reply

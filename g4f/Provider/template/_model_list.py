@@ -64,6 +64,7 @@ async def fetch_model_ids(
     """``GET {base_url}/models``; raises a g4f error on failure."""
     from ...requests.aiohttp_session import get_session, make_timeout
     from ...requests.jsonlib import loads
+    from ...requests.limits import read_body
     from ...requests.status import raise_for_status
     from ...requests.transport import map_transport_errors
 
@@ -71,7 +72,7 @@ async def fetch_model_ids(
     async with map_transport_errors(provider), session.get(f"{base_url}/models", headers=headers, proxy=proxy,
                            timeout=make_timeout(timeout, read=timeout)) as response:
         await raise_for_status(response, provider)
-        body = await response.read()
+        body = await read_body(response, provider=provider)  # capped as it is decoded, like an answer
     try:
         return _ids(loads(body), provider)
     except ValueError:

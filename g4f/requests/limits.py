@@ -1,0 +1,203 @@
+"""How much an upstream may send and how long it may take.
+
+A hostile or broken upstream must not cost the process more than a bounded amount of memory and
+time, whatever it sends:
+
+* **Size.** A body read whole (a non-streamed answer) is counted as it is *decoded*: a gzip
+  bomb of 1 GB is refused when its decoded bytes pass the cap, not after inflating it.
+  :func:`read_body` does that for both backends; curl_cffi's stream buffer (what it received but
+  the reader has not taken yet) is held to the same cap by :class:`g4f.requests.StreamResponse`.
+  The cap is ``max_body_size`` (default 64 MiB): a provider's ``max_body_size`` attribute, else
+  ``$G4F_MAX_BODY_SIZE`` (bytes), else :data:`DEFAULT_MAX_BODY_SIZE`.
+* **Time.** Three timeouts, each a typed :class:`g4f.errors.TimeoutError`: the whole request
+  (``timeout=``, default :data:`DEFAULT_REQUEST_TIMEOUT`), the response headers and each silence
+  (``read_timeout=``, the *stall timeout*), and, for event streams, the time without a data event
+  (:class:`StallWatch`): SSE comments and blank NDJSON lines are bytes, not answers, so a trickle
+  of keep-alives does not keep a request open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+from ..errors import ResponseError, TimeoutError
+from .body import iter_bytes
+
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "MAX_BODY_SIZE_ENV",
+    "StallWatch",
+    "body_too_large",
+    "deadline",
+    "max_body_size",
+    "read_body",
+    "within",
+]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("g4f")
+
+#: The most of a body read whole, or buffered unread, decoded (bytes).
+DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
+#: The environment variable that sets the cap for every provider (bytes).
+MAX_BODY_SIZE_ENV = "G4F_MAX_BODY_SIZE"
+#: Seconds a whole request may take, reading included, unless ``timeout=`` says otherwise.
+DEFAULT_REQUEST_TIMEOUT = 600.0
+
+
+if sys.version_info >= (3, 11):
+    deadline = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def deadline(delay: float | None) -> AsyncIterator[None]:
+        """``asyncio.timeout`` for Python 3.10: raise ``asyncio.TimeoutError`` after ``delay``."""
+        task = asyncio.current_task()
+        assert task is not None
+        handle = asyncio.get_running_loop().call_later(delay, task.cancel) if delay else None
+        try:
+            yield
+        except asyncio.CancelledError:
+            raise asyncio.TimeoutError from None
+        finally:
+            if handle is not None:
+                handle.cancel()
+
+
+async def within(awaitable: Awaitable[T], seconds: float | None, what: str, provider: str | None,
+                 connecting: bool = False) -> T:
+    """Await ``awaitable``; g4f's ``TimeoutError`` (``what``) after ``seconds`` without a result."""
+    if seconds is None:
+        return await awaitable
+    try:
+        async with deadline(seconds):
+            return await awaitable
+    except asyncio.TimeoutError:
+        error = TimeoutError(what, provider=provider)
+        error.connecting = connecting
+        raise error from None
+
+
+def max_body_size(value: int | None = None) -> int:
+    """The cap in bytes: ``value`` when given, else ``$G4F_MAX_BODY_SIZE``, else 64 MiB."""
+    if value is not None:
+        return value
+    configured = os.environ.get(MAX_BODY_SIZE_ENV)
+    if configured:
+        try:
+            size = int(configured)
+            if size > 0:
+                return size
+        except ValueError:
+            pass
+        logger.warning("%s=%r is not a positive number of bytes; using %d", MAX_BODY_SIZE_ENV, configured,
+                       DEFAULT_MAX_BODY_SIZE)
+    return DEFAULT_MAX_BODY_SIZE
+
+
+def _size(limit: int) -> str:
+    for unit, scale in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if limit >= scale and limit % scale == 0:
+            return f"{limit // scale} {unit}"
+    return f"{limit} bytes"
+
+
+def body_too_large(limit: int, provider: str | None = None, what: str = "answer") -> ResponseError:
+    """The error for a body past its cap; it names the cap and how to change it."""
+    return ResponseError(f"the upstream's {what} is larger than the {_size(limit)} cap (decoded); "
+                         f"max_body_size or ${MAX_BODY_SIZE_ENV} sets it", provider=provider)
+
+
+async def read_body(response: Any, limit: int | None = None, provider: str | None = None) -> bytes:
+    """The whole body of an aiohttp or curl_cffi response, decoded; ``ResponseError`` (naming the
+    cap) as soon as more than ``limit`` bytes (default :func:`max_body_size`) came out of it.
+
+    The bytes are counted as they are decoded and read, so a compressed bomb stops early and the
+    rest is never inflated (the caller's ``async with`` closes the connection).
+    """
+    limit = max_body_size(limit)
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > limit and not response.headers.get("Content-Encoding"):
+        raise body_too_large(limit, provider)  # said before a byte is read
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in iter_bytes(response):
+        size += len(chunk)
+        if size > limit:
+            parts.clear()
+            raise body_too_large(limit, provider)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+class StallWatch:
+    """Fails the stream read by the current task when no data event came for ``seconds``.
+
+    The reader calls :meth:`event` after each data event it handed on, and sets ``paused``
+    while its caller holds an event (a slow consumer is not a stalled upstream). The watch is one
+    timer per stream, moved only when it fires: the hot path pays one clock read per chunk that
+    held events. When it fires, the reading task is cancelled and the reader turns that into
+    :meth:`error` (see :func:`g4f.requests.streams.sse_stream`).
+    """
+
+    __slots__ = ("_handle", "_loop", "_seconds", "_task", "fired", "last", "paused")
+
+    def __init__(self, seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._seconds = seconds
+        self.last = self._loop.time()
+        self.paused = False
+        self.fired = False
+        self._handle = self._loop.call_at(self.last + seconds, self._check)
+
+    def event(self) -> None:
+        """A data event was handed on: the stall timer starts again, for the task that reads on
+        (the sync API may read each item in a task of its own)."""
+        self.last = self._loop.time()
+        self._task = asyncio.current_task()
+
+    def _check(self) -> None:
+        due = self.last + self._seconds
+        now = self._loop.time()
+        if self.paused or now < due - 0.001:  # call_at may run a timer up to a clock tick early
+            self._handle = self._loop.call_at(max(due, now + self._seconds) if self.paused else due, self._check)
+            return
+        if self._task is not None and not self._task.done():
+            self.fired = True
+            self._task.cancel()
+
+    def stop(self) -> None:
+        self._handle.cancel()
+
+    def caught(self) -> bool:
+        """In an ``except CancelledError``: whether this watch's cancel is the one caught (then
+        it is taken back, and the reader raises :meth:`error` instead)."""
+        if not self.fired:
+            return False
+        self.fired = False
+        uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
+        if uncancel is not None:
+            uncancel()
+        return True
+
+    def error(self, response: Any, provider: str | None) -> ResponseError | TimeoutError:
+        """What the stall means: a response aiohttp stopped parsing (invalid chunked encoding,
+        which aiohttp leaves hanging) is malformed; anything else is a timeout."""
+        connection = getattr(response, "connection", None)
+        protocol = getattr(connection, "protocol", None)
+        broken = getattr(protocol, "exception", None)
+        failure = broken() if callable(broken) else None
+        if failure is not None and type(failure).__name__ == "HttpProcessingError":
+            detail = str(getattr(failure, "message", "") or "").splitlines()
+            return ResponseError("the upstream's response is malformed"
+                                 + (f" ({detail[0].strip().rstrip(':')})" if detail else ""), provider=provider)
+        return TimeoutError(f"the stream stalled for {self._seconds:g}s (no data event)", provider=provider)
