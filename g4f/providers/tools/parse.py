@@ -23,6 +23,12 @@ until it is settled either way. A call is given out once its block is complete. 
 another language (```` ```python ````) stream at once. Whitespace between the prose and a call
 is dropped (an answer that only calls has no text at all); text that resumes after a call keeps
 its own leading whitespace.
+
+However the answer is cut into deltas, the result is the same as for the whole answer at once:
+each decision is taken only from text that no later delta can change (a fence line is read to
+its end, a JSON error counts only when it lies well before the end of what has come), and a
+candidate is judged on at most ``max_block`` characters from its start, so a block too long to
+be a call is text wherever the deltas fall.
 """
 
 from __future__ import annotations
@@ -48,7 +54,19 @@ _FENCE_INFO = re.compile(r"[A-Za-z0-9_+.-]{0,32}")
 _CALL_LANGUAGES = frozenset({"", "json", "jsonc", "json5", "tool_call", "tool_calls", "tool_code", "tool", "xml"})
 #: The first key of a bare JSON object that may be a call.
 _CALL_KEYS = ("name", "function", "tool_calls", "tool", "tool_name", "arguments", "parameters", "type", "id")
-_DECODER = json.JSONDecoder(strict=False)  # models put raw newlines in strings
+_NOT_JSON = object()  # what NaN and Infinity decode to: Python's json takes them, JSON has no such values
+# Models put raw newlines in strings.
+_DECODER = json.JSONDecoder(strict=False, parse_constant=lambda _: _NOT_JSON)
+#: A JSON error this far before the end of the text cannot be undone by more text (the longest
+#: token that is cut short is ``-Infinity``; an escape ``\\uXXXX`` after a high surrogate is next).
+_JSON_LOOKAHEAD = 12
+#: A call's JSON nests at most this deep; past it, the candidate is judged on the text up to
+#: there (and the decoder never recurses deep enough to fail).
+_MAX_JSON_DEPTH = 64
+#: Blocks inside blocks (a fence inside ``<tool_call>``, or the reverse): one level is read.
+_MAX_NESTING = 2
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _WAIT = None
 
 
@@ -73,15 +91,17 @@ _Step = tuple[int, list[Piece]] | None  # (where the block ends, its pieces), or
 class CallScanner:
     """Feed text deltas, get back text that is safe to show and complete, valid calls."""
 
-    def __init__(self, request: ToolRequest, max_block: int = DEFAULT_MAX_BLOCK, *, _nested: bool = False) -> None:
+    def __init__(self, request: ToolRequest, max_block: int = DEFAULT_MAX_BLOCK, *, _depth: int = 0) -> None:
         self.request = request
         self.max_block = max_block
         #: Why candidate blocks were left as text (for the log).
         self.rejected: list[str] = []
         #: Calls given out so far.
         self.calls = 0
-        self._nested = _nested
+        self._depth = _depth  # how many blocks this scanner reads the inside of (0: the answer)
+        self._nested = _depth > 0
         self._held = ""
+        self._in_line = False  # on the first line of a code fence (its language): streams to the line's end
         self._in_code = False  # inside a code fence that holds no call: its text streams on
         self._wake: str | None = None  # while waiting on a block: the characters that may settle it
         self._whitespace = ""  # whitespace after the last text, shown only if text (not a call) follows
@@ -111,10 +131,19 @@ class CallScanner:
         held, pos = self._held, 0
         self._wake = None
         while pos < len(held):
+            if self._in_line:
+                newline = held.find("\n", pos)
+                if newline < 0:
+                    self._text(out, held[pos:])
+                    pos = len(held)
+                    break
+                self._text(out, held[pos:newline + 1])
+                pos, self._in_line, self._in_code = newline + 1, False, True
+                continue
             if self._in_code:
                 close = held.find(_FENCE, pos)
                 if close < 0:
-                    end = len(held) if final else len(held) - _partial_suffix(held, _FENCE)
+                    end = len(held) if final else len(held) - _partial_suffix(held[pos:], _FENCE)
                     self._text(out, held[pos:end])
                     pos = end
                     break
@@ -129,7 +158,10 @@ class CallScanner:
             start = match.start()
             self._text(out, held[pos:start])
             pos = start
-            step = self._candidate(held, start, final)
+            # A candidate sees at most max_block characters: what it decides on them is what it
+            # decides on the whole answer, wherever the deltas were cut.
+            end = min(len(held), start + self.max_block)
+            step = self._candidate(held, start, end, final and end == len(held))
             if step is _WAIT:
                 break
             pos, pieces = step
@@ -163,88 +195,116 @@ class CallScanner:
         else:
             out.append(body)
 
-    def _candidate(self, held: str, start: int, final: bool) -> _Step:
+    # Each candidate reads ``held[start:end]`` only; ``final`` means that nothing follows ``end``.
+    def _candidate(self, held: str, start: int, end: int, final: bool) -> _Step:
         char = held[start]
-        rest = held[start:]
         if char == "<":
-            if held.startswith(CALL_OPEN, start):
-                return self._tag(held, start, final)
-            if not final and CALL_OPEN.startswith(rest):
-                return _WAIT
+            if held.startswith(CALL_OPEN, start, end):
+                return self._tag(held, start, end, final)
+            if not final and end - start < len(CALL_OPEN) and CALL_OPEN.startswith(held[start:end]):
+                return self._waiting(held, start, end, None)
             return start + 1, [char]
         if char == "`":
-            if held.startswith(_FENCE, start):
-                return self._fence(held, start, final)
-            if not final and _FENCE.startswith(rest):
-                return _WAIT
+            if held.startswith(_FENCE, start, end):
+                return self._fence(held, start, end, final)
+            if not final and end - start < len(_FENCE) and _FENCE.startswith(held[start:end]):
+                return self._waiting(held, start, end, None)
             return start + 1, [char]
-        opens = _call_start(held, start)
+        opens = _call_start(held, start, end)
         if opens is None and not final:
-            return _WAIT
+            return self._waiting(held, start, end, None)
         if not opens:
             return start + 1, [char]
-        return self._json(held, start, final)
+        return self._json(held, start, end, final)
 
-    def _waiting(self, held: str, start: int, wake: str | None) -> _Step:
-        if len(held) - start > self.max_block:  # too long to be a call: it is text
-            self.rejected.append(f"a block of more than {self.max_block} characters")
-            return len(held), [held[start:]]
+    def _waiting(self, held: str, start: int, end: int, wake: str | None, why: str = "") -> _Step:
+        """Wait for more text, unless the candidate already has all it may read: then it is text."""
+        if end < len(held):  # too long (or too deep) to be a call: it is text
+            self.rejected.append(why or f"a block of more than {self.max_block} characters")
+            return end, [held[start:end]]
         self._wake = wake
         return _WAIT
 
-    def _tag(self, held: str, start: int, final: bool) -> _Step:
+    def _tag(self, held: str, start: int, end: int, final: bool) -> _Step:
         body_start = start + len(CALL_OPEN)
-        close = held.find(CALL_CLOSE, body_start)
+        close = held.find(CALL_CLOSE, body_start, end)
         if close < 0:
             if not final:
-                return self._waiting(held, start, ">")
-            body, end = held[body_start:], len(held)  # the closing tag forgotten at the very end
+                return self._waiting(held, start, end, ">")
+            body, stop = held[body_start:end], end  # the closing tag forgotten at the very end
         else:
-            body, end = held[body_start:close], close + len(CALL_CLOSE)
-        return end, self._block(held[start:end], body)
+            body, stop = held[body_start:close], close + len(CALL_CLOSE)
+        return stop, self._block(held[start:stop], body)
 
-    def _fence(self, held: str, start: int, final: bool) -> _Step:
+    def _fence(self, held: str, start: int, end: int, final: bool) -> _Step:
         info_start = start + len(_FENCE)
-        newline = held.find("\n", info_start)
+        newline = held.find("\n", info_start, end)
         if newline < 0:
-            if not final and _FENCE_INFO.fullmatch(held[info_start:]):
-                return self._waiting(held, start, "\n")
-            self._in_code = not final
+            if _may_open_call(held[info_start:end]):  # its language may still be coming
+                if not final:
+                    return self._waiting(held, start, end, "\n")
+                return end, [held[start:end]]  # a fence line that ends the answer: text
+            self._in_line = True  # no language that holds calls, whatever follows on the line: code
             return info_start, [_FENCE]
         if held[info_start:newline].strip().lower() not in _CALL_LANGUAGES:
             self._in_code = True
             return newline + 1, [held[start:newline + 1]]
         first = newline + 1
-        while first < len(held) and held[first].isspace():
+        while first < end and held[first].isspace():
             first += 1
-        if first >= len(held) and not final:
-            return self._waiting(held, start, None)
-        if first < len(held) and held[first] not in "{[<":  # code after all: stream it
+        if first >= end and not final:
+            return self._waiting(held, start, end, None)
+        if first < end and held[first] not in "{[<":  # code after all: stream it
             self._in_code = True
             return newline + 1, [held[start:newline + 1]]
-        close = held.find(_FENCE, first)
+        close = held.find(_FENCE, first, end)
         if close < 0:
             if not final:
-                return self._waiting(held, start, "`")
-            body, end = held[newline + 1:], len(held)
+                return self._waiting(held, start, end, "`")
+            body, stop = held[newline + 1:end], end
         else:
-            body, end = held[newline + 1:close], close + len(_FENCE)
-        return end, self._block(held[start:end], body)
+            body, stop = held[newline + 1:close], close + len(_FENCE)
+        return stop, self._block(held[start:stop], body)
 
-    def _json(self, held: str, start: int, final: bool) -> _Step:
-        try:
-            value, end = _DECODER.raw_decode(held, start)
-        except json.JSONDecodeError as exc:
-            truncated = exc.pos >= len(held) - 1 or exc.msg.startswith("Unterminated string")
-            if truncated and not final:
-                return self._waiting(held, start, "}]")
-            return start + 1, [held[start]]
+    def _json(self, held: str, start: int, end: int, final: bool) -> _Step:
+        deep = _too_deep(held, start, end)
+        if deep is not None:
+            # Judged on the text up to a little past where it nests too deep (a few characters
+            # more, so that an error just before that point is told from the cut).
+            end = min(end, deep + _JSON_LOOKAHEAD)
+            final = final and end == len(held)
+            try:
+                value, stop = _DECODER.raw_decode(held[start:end])
+            except json.JSONDecodeError as exc:
+                cut_short = exc.msg.startswith("Unterminated string") or exc.pos >= end - start - _JSON_LOOKAHEAD
+                if cut_short and not final:
+                    return self._waiting(held, start, end, "}]", f"JSON nested more than {_MAX_JSON_DEPTH} deep")
+                return start + 1, [held[start]]
+            stop += start
+        else:
+            # Decoded on all of ``held`` (no copy of the window); the result is the window's: a
+            # value that ends past ``end`` did not fit, and an error counts as one only where no
+            # more text (past ``end`` or still to come) could change it.
+            try:
+                value, stop = _DECODER.raw_decode(held, start)
+            except RecursionError:  # deep past the window (within it, it is not): it did not fit
+                stop = len(held)
+            except json.JSONDecodeError as exc:
+                cut_short = exc.msg.startswith("Unterminated string") or exc.pos >= end - _JSON_LOOKAHEAD
+                if cut_short and not final:
+                    return self._waiting(held, start, end, "}]")
+                return start + 1, [held[start]]
+        if stop > end:
+            return self._waiting(held, start, end, "}]")
         calls = self._accept(self._calls_of(value))
-        return end, [held[start:end]] if calls is None else [calls]
+        return stop, [held[start:stop]] if calls is None else [calls]
 
     def _block(self, whole: str, body: str) -> list[Piece]:
         """A tag or fence block: its calls, or the block as text."""
-        inner = CallScanner(self.request, self.max_block, _nested=True)
+        if self._depth >= _MAX_NESTING:
+            self.rejected.append("blocks nested too deep")
+            return [whole]
+        inner = CallScanner(self.request, self.max_block, _depth=self._depth + 1)
         pieces = inner.feed(body) + inner.flush()
         self.rejected += inner.rejected
         found = [piece for piece in pieces if not isinstance(piece, str)]
@@ -272,13 +332,19 @@ class CallScanner:
         calls = []
         for name, arguments in shaped:
             if isinstance(arguments, str):
+                if _too_deep(arguments, 0, len(arguments)) is not None:
+                    self.rejected.append(f"the arguments of {name!r} nest more than {_MAX_JSON_DEPTH} deep")
+                    return None
                 try:
-                    arguments = json.loads(arguments) if arguments.strip() else {}
+                    arguments = _DECODER.decode(arguments) if arguments.strip() else {}
                 except ValueError:
                     self.rejected.append(f"the arguments of {name!r} are not valid JSON")
                     return None
             if arguments is None:
                 arguments = {}
+            if not _plain_json(arguments):
+                self.rejected.append(f"the arguments of {name!r} hold NaN or Infinity, which JSON has not")
+                return None
             why = self.request.check_call(name, arguments)
             if why is not None:
                 self.rejected.append(why)
@@ -311,10 +377,10 @@ def _shapes(value: Any) -> list[tuple[str, Any]] | None:
     return found or None
 
 
-def _call_start(text: str, start: int) -> bool | None:
+def _call_start(text: str, start: int, end: int) -> bool | None:
     """Whether the JSON at ``start`` may be a call (its first key is a call's), or None while
-    the text is too short to tell."""
-    index, end = start, len(text)
+    ``text[start:end]`` is too short to tell."""
+    index = start
 
     def skip(index: int) -> int:
         while index < end and text[index].isspace():
@@ -332,11 +398,57 @@ def _call_start(text: str, start: int) -> bool | None:
         return None
     if text[index] != '"':
         return False
-    close = text.find('"', index + 1)
+    close = text.find('"', index + 1, end)
     if close < 0:
-        partial = text[index + 1:]
+        partial = text[index + 1:end]
         return None if any(key.startswith(partial) for key in _CALL_KEYS) else False
     return text[index + 1:close] in _CALL_KEYS
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` holds no NaN or Infinity (its depth is bounded by the decoder's)."""
+    if value is _NOT_JSON:
+        return False
+    if isinstance(value, dict):
+        return all(_plain_json(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_plain_json(item) for item in value)
+    return True
+
+
+def _too_deep(text: str, start: int, end: int) -> int | None:
+    """Where the JSON at ``start`` first nests deeper than :data:`_MAX_JSON_DEPTH` (just past that
+    bracket), or None when it closes, or ``text[start:end]`` ends, first. Brackets in strings do
+    not count; this reads the text as the decoder would up to any error it finds."""
+    depth, pos = 0, start
+    while True:
+        found = _STRUCTURE.search(text, pos, end)
+        if found is None:
+            return None
+        char, pos = found.group(), found.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, pos, end)
+            if rest is None:
+                return None
+            pos = rest.end()
+        elif char in "{[":
+            depth += 1
+            if depth > _MAX_JSON_DEPTH:
+                return pos
+        else:
+            depth -= 1
+            if depth <= 0:
+                return None
+
+
+def _may_open_call(info: str) -> bool:
+    """Whether a fence line that so far reads ``info`` (no newline yet) may still name a language
+    that holds calls: its end may only add characters, never take any away."""
+    language = info.lstrip().lower()
+    complete = language.rstrip()
+    if complete != language:  # a blank after the language: anything but blanks now puts one inside it
+        return complete in _CALL_LANGUAGES
+    return any(known.startswith(language) for known in _CALL_LANGUAGES)
 
 
 def _partial_suffix(text: str, word: str) -> int:
