@@ -39,6 +39,14 @@ def test_each_door_names_its_own_way_and_every_door_the_variable_and_the_login()
     assert not any(word in hint for hint in hints["api"] for word in CLI_WORDS), hints["api"]
 
 
+def test_whoever_starts_the_server_is_told_what_to_set_before_it_starts():
+    with audience("server"):  # g4f api's first line: no per-request options exist there
+        groq, grok = Groq.credential_hint(), Grok.credential_hint()
+    assert groq == "set GROQ_API_KEY (get one at https://console.groq.com/keys) before starting g4f api"
+    assert grok == "run `g4f login grok`"
+    assert not any(word in hint for hint in (groq, grok) for word in PYTHON_WORDS + CLI_WORDS + ('"api_key"',))
+
+
 async def test_the_audience_follows_the_call_into_its_tasks():
     import asyncio
 
