@@ -171,6 +171,37 @@ async def test_a_cookie_rotated_through_one_instance_is_sent_by_the_other(deploy
     assert not await grok_credentials(c)  # C has no G4F_SECRET_KEY: nothing is shared with it
 
 
+async def test_stored_responses_and_recovered_conversations_continue_on_the_other_instance(deployment):
+    groq, grok = deployment.groq, deployment.grok
+    a, b = await deployment.start(A={}, B={"workers": 4})
+    # The responses store: a response made on A is continued on B (previous_response_id).
+    first = await a.client().responses.create(model=MODEL, input="My name is Ada")
+    assert first.output_text == "You said: My name is Ada"
+    second = await b.client().responses.create(model=MODEL, input="And now?", previous_response_id=first.id)
+    assert second.output_text == "You said: And now?"
+    assert [m["content"] for m in groq.chat_requests[-1].body["messages"]] == [
+        "My name is Ada", "You said: My name is Ada", "And now?"]  # B had A's exchange from Redis
+    # The conversations recovered from history: a client that resends the whole chat continues
+    # on B the grok.com conversation that A started (only the new message goes to grok.com).
+    AuthCache("Grok", a.config / "auth").save(AuthResult(cookies={"sso": grok.sso}))
+    options = {"model": "grok-3", "extra_body": {"provider": "Grok"}}
+    chat = [{"role": "user", "content": "Hello Grok"}]
+    answer = await a.client().chat.completions.create(messages=chat, **options)
+    chat += [{"role": "assistant", "content": answer.choices[0].message.content},
+             {"role": "user", "content": "Still there?"}]
+
+    async def b_has_credentials() -> bool:
+        return await grok_credentials(b)
+
+    await eventually(b_has_credentials)  # the rotated cookie, shared (sealed) through Redis
+    again = await b.client().chat.completions.create(messages=chat, **options)
+    assert again.choices[0].message.content.startswith("You said: Still there?. Turn 2;")
+    new, continued = grok.requests
+    assert new.path.endswith("/conversations/new")
+    assert continued.path.endswith(f"/conversations/{next(iter(grok.conversations))}/responses")
+    assert continued.payload["message"] == "Still there?"
+
+
 async def grok_credentials(instance) -> bool:
     """What the instance's ``/v1/providers/grok`` says: can it use Grok (credentials at hand)?"""
     async with aiohttp.ClientSession() as session, session.get(f"{instance.url}/v1/providers/grok") as response:
