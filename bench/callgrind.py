@@ -3,29 +3,37 @@
 Wall-clock and even CPU-time ratios move when other processes share the cores (caches, SMT
 siblings, frequency). The number of instructions a client executes for one request does not:
 under ``valgrind --tool=callgrind`` it is the same from run to run to a fraction of a percent.
-This driver runs one contender against the replica (``bench/replica.py``, in its own process and
-not under valgrind), and ``--measure`` runs it twice under callgrind, with ``--requests`` and
-with twice as many, so that the difference is the cost of that many requests alone (start-up,
-imports and warm-up cancel out)::
+This driver runs one contender of ``bench/contenders.py`` against the replica
+(``bench/replica.py``, in its own process and not under valgrind). With ``--measure`` it runs
+itself under callgrind with instrumentation off (start-up, imports and warm-up run at a fraction
+of callgrind's cost and are not counted), switches it on for exactly ``--requests`` requests
+through callgrind's client requests (a five-line C helper, compiled once with the system's
+``valgrind/callgrind.h``), and prints the instructions per request::
 
     python bench/callgrind.py --measure "g4f AsyncClient" complete --requests 100
     python bench/callgrind.py --measure aiohttp stream --chunks 20 --requests 100
     python bench/callgrind.py --measure g4f long --chunks 20000 --requests 1
+    python bench/callgrind.py --measure "g4f Client" stream --keep profile.out   # for callgrind_annotate
+    python bench/callgrind.py --table          # every client door in every mode, ÷ plain aiohttp
 
 Modes: ``stream`` (whole short streams), ``complete`` (non-streamed), ``long`` (one stream of
-``--chunks`` deltas; per chunk). Contenders are those of ``bench/contenders.py`` plus
-``g4f Client`` (the sync client, in a worker thread's own loop as a script would call it).
+``--chunks`` deltas; per chunk). ``g4f Client`` (the sync client) is called from plain code, with
+no event loop running, as a script calls it. Needs ``valgrind`` and a C compiler (Debian:
+``apt-get install valgrind gcc``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
@@ -33,91 +41,180 @@ sys.path.insert(0, BENCH_DIR)
 sys.path.insert(1, ROOT)
 
 MODES = ("stream", "complete", "long")
+_HELPER_C = """#include <valgrind/callgrind.h>
+void cg_start(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
+void cg_stop(void) { CALLGRIND_DUMP_STATS_AT("measured"); CALLGRIND_STOP_INSTRUMENTATION; }
+"""
 
 
-async def _drive(name: str, base_url: str, mode: str, requests: int, chunks: int, warmup: int) -> None:
+def _helper_path() -> str:
+    """The marker library (compiled on first use, cached next to the proxy venvs)."""
+    cache = os.environ.get("G4F_BENCH_CACHE", os.path.expanduser("~/.cache/g4f-bench"))
+    path = os.path.join(cache, "callgrind-markers.so")
+    if not os.path.exists(path):
+        os.makedirs(cache, exist_ok=True)
+        with tempfile.TemporaryDirectory() as folder:
+            source = os.path.join(folder, "markers.c")
+            with open(source, "w") as f:
+                f.write(_HELPER_C)
+            built = os.path.join(folder, "markers.so")
+            subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", built, source], check=True)
+            shutil.move(built, path)
+    return path
+
+
+class _Markers:
+    """Callgrind's start/stop client requests; no-ops outside valgrind (no library given)."""
+
+    def __init__(self, library: str | None) -> None:
+        self._lib = ctypes.CDLL(library) if library else None
+
+    def start(self) -> None:
+        if self._lib is not None:
+            self._lib.cg_start()
+
+    def stop(self) -> None:
+        if self._lib is not None:
+            self._lib.cg_stop()
+
+
+def _check(name: str, mode: str, got: int, chunks: int) -> None:
+    if mode in ("stream", "long") and got != chunks:
+        raise RuntimeError(f"{name} delivered {got} of {chunks} deltas")
+
+
+async def _drive(name: str, base_url: str, mode: str, requests: int, chunks: int, warmup: int,
+                 markers: _Markers) -> None:
     from contenders import make_contender
 
     contender = make_contender(name, base_url)
     await contender.start()
+    call: Callable = contender.complete if mode == "complete" else contender.stream
     try:
-        for index in range(warmup + requests):
-            got = await (contender.complete(chunks) if mode == "complete" else contender.stream(chunks))
-            if index == 0 and mode in ("stream", "long") and got != chunks:
-                raise RuntimeError(f"{name} delivered {got} of {chunks} deltas")
+        for _ in range(warmup):
+            _check(name, mode, await call(chunks), chunks)
+        markers.start()
+        for _ in range(requests):
+            await call(chunks)
+        markers.stop()
+        _check(name, mode, await call(chunks), chunks)
     finally:
         await contender.aclose()
 
 
-def _drive_sync(name: str, base_url: str, mode: str, requests: int, chunks: int, warmup: int) -> None:
+def _drive_sync(name: str, base_url: str, mode: str, requests: int, chunks: int, warmup: int,
+                markers: _Markers) -> None:
     from contenders import make_contender
 
     contender = make_contender(name, base_url)
     asyncio.run(contender.start())
-    call = contender.complete if mode == "complete" else contender.stream
-    for index in range(warmup + requests):
-        got = call(chunks)
-        if index == 0 and mode in ("stream", "long") and got != chunks:
-            raise RuntimeError(f"{name} delivered {got} of {chunks} deltas")
+    call: Callable = contender.complete if mode == "complete" else contender.stream
+    for _ in range(warmup):
+        _check(name, mode, call(chunks), chunks)
+    markers.start()
+    for _ in range(requests):
+        call(chunks)
+    markers.stop()
+    _check(name, mode, call(chunks), chunks)
 
 
-def run(name: str, base_url: str, mode: str, requests: int, chunks: int, warmup: int) -> None:
+def run(name: str, base_url: str, mode: str, requests: int, chunks: int, warmup: int,
+        markers: _Markers | None = None) -> None:
     from contenders import CONTENDERS
 
+    markers = markers or _Markers(None)
     if CONTENDERS[name].sync:  # a blocking client: called from plain code, as a script does
-        _drive_sync(name, base_url, mode, requests, chunks, warmup)
+        _drive_sync(name, base_url, mode, requests, chunks, warmup, markers)
     else:
-        asyncio.run(_drive(name, base_url, mode, requests, chunks, warmup))
+        asyncio.run(_drive(name, base_url, mode, requests, chunks, warmup, markers))
 
 
-def _instructions(args: argparse.Namespace, base_url: str, requests: int) -> int:
+def instructions(args: argparse.Namespace, base_url: str) -> int:
+    """Instructions executed by ``args.requests`` requests of the contender, under callgrind."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "callgrind.out")
-        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
-                   args.contender, args.mode, "--base-url", base_url, "--requests", str(requests),
-                   "--chunks", str(args.chunks), "--warmup", str(args.warmup)]
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                   sys.executable, __file__, args.contender, args.mode, "--base-url", base_url,
+                   "--requests", str(args.requests), "--chunks", str(args.chunks), "--warmup", str(args.warmup),
+                   "--markers", _helper_path()]
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
         if done.returncode:
             raise RuntimeError(done.stderr[-3000:])
-        found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+        dump = out + ".1"  # the dump the stop marker wrote: the measured requests alone
+        if not os.path.exists(dump):
+            raise RuntimeError(f"callgrind wrote no dump of the measured part:\n{done.stderr[-2000:]}")
+        with open(dump) as f:
+            found = re.search(r"^summary:\s*(\d+)", f.read(), re.MULTILINE)
         if found is None:
-            raise RuntimeError(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
+            raise RuntimeError(f"no instruction count in {dump}")
+        if args.keep:
+            shutil.copy(dump, args.keep)
         return int(found.group(1))
 
 
-def measure(args: argparse.Namespace) -> None:
+def measure(args: argparse.Namespace) -> int:
     from run import replica
 
     with replica() as base_url:
-        one = _instructions(args, base_url, args.requests)
-        two = _instructions(args, base_url, 2 * args.requests)
-    per_request = (two - one) / args.requests
+        total = instructions(args, base_url)
+    per_request = total / args.requests
     line = f"{args.contender} {args.mode}: {per_request:,.0f} instructions per request"
     if args.mode == "long":
         line += f", {per_request / args.chunks:,.0f} per chunk"
     print(line)
+    return total
+
+
+#: ``--table``: the doors of the client layer against the floor, in every mode.
+TABLE_CONTENDERS = ("aiohttp", "g4f", "g4f AsyncClient", "g4f Client")
+TABLE_MODES = {"stream": (50, 20), "complete": (50, 20), "long": (1, 20_000)}  # mode: (requests, chunks)
+
+
+def table(args: argparse.Namespace) -> None:
+    """Instructions per request (per chunk for ``long``) and the ratio to plain aiohttp."""
+    from run import replica
+
+    print("| mode | contender | instructions | ÷ aiohttp |")
+    print("| --- | --- | ---: | ---: |")
+    with replica() as base_url:
+        for mode, (requests, chunks) in TABLE_MODES.items():
+            base = None
+            for name in TABLE_CONTENDERS:
+                one = argparse.Namespace(**{**vars(args), "contender": name, "mode": mode, "requests": requests,
+                                            "chunks": chunks, "keep": None})
+                cost = instructions(one, base_url) / requests / (chunks if mode == "long" else 1)
+                base = base or cost
+                unit = "per chunk" if mode == "long" else "per request"
+                print(f"| {mode} ({chunks:,} chunks) | {name} | {cost:,.0f} {unit} | {cost / base:.2f} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("contender")
-    parser.add_argument("mode", choices=MODES)
+    parser.add_argument("contender", nargs="?", default="aiohttp")
+    parser.add_argument("mode", nargs="?", choices=MODES, default="complete")
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--chunks", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--base-url", help="a running replica's /v1 URL (default: start one)")
-    parser.add_argument("--measure", action="store_true", help="run under callgrind twice and print the difference")
+    parser.add_argument("--measure", action="store_true", help="run under callgrind and print the count")
+    parser.add_argument("--keep", help="with --measure: copy callgrind's dump of the measured part here")
+    parser.add_argument("--markers", help=argparse.SUPPRESS)  # set by --measure: the helper library
+    parser.add_argument("--table", action="store_true", help="measure every client door in every mode")
     args = parser.parse_args(argv)
+    if args.table:
+        table(args)
+        return 0
     if args.measure:
         measure(args)
         return 0
+    markers = _Markers(args.markers)
     if args.base_url is None:
         from run import replica
 
         with replica() as base_url:
-            run(args.contender, base_url, args.mode, args.requests, args.chunks, args.warmup)
+            run(args.contender, base_url, args.mode, args.requests, args.chunks, args.warmup, markers)
     else:
-        run(args.contender, args.base_url, args.mode, args.requests, args.chunks, args.warmup)
+        run(args.contender, args.base_url, args.mode, args.requests, args.chunks, args.warmup, markers)
     return 0
 
 

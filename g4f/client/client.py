@@ -4,21 +4,22 @@
 >>> completion = client.chat.completions.create(model="llama-3.3-70b", messages=[...])
 >>> completion.choices[0].message.content
 
-The async client is the implementation; ``Client`` runs it on a private event loop in the
-calling thread (one item at a time when streaming), like ``g4f.ChatCompletion.create``.
+The async client is the implementation; ``Client`` runs it on private event loops in the
+calling thread, kept between calls so that they reuse their HTTP connections (:mod:`.loops`).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..providers.asyncio import run_sync, to_sync_iter
 from ..providers.call import prepare
 from ..providers.types import provider_name
 from .catalog import list_models, list_models_async
 from .convert import Answer, ChunkAnswer, answer_stream, as_conversation, collect_completion, max_tokens_of
 from .images import AsyncImages, Images
+from .loops import LoopPool
 from .responses import AsyncResponses, Responses
 from .stop import normalize_stop
 from .stubs import ChatCompletion, ChatCompletionChunk, ModelList
@@ -150,6 +151,10 @@ class AsyncCompletions(_Completions):
 
 
 class Completions(_Completions):
+    def __init__(self, defaults: dict[str, Any], loops: LoopPool | None = None) -> None:
+        super().__init__(defaults)
+        self._loops = loops if loops is not None else LoopPool()
+
     def create(
         self,
         messages: Any = None,
@@ -164,8 +169,8 @@ class Completions(_Completions):
         """Like :meth:`AsyncCompletions.create`, blocking; ``stream=True`` gives an iterator of chunks."""
         request = self._request(messages, model, provider, stream, stop, conversation, ignore_working, kwargs)
         if stream:
-            return to_sync_iter(request.chunks)
-        return run_sync(request.completion)
+            return self._loops.iterate(request.chunks)
+        return self._loops.run(request.completion)
 
 
 class Chat:
@@ -239,18 +244,25 @@ class AsyncClient(_BaseClient):
 
 
 class Client(_BaseClient):
-    """The blocking OpenAI-shaped client; each call runs on a private event loop."""
+    """The blocking OpenAI-shaped client. Chat completions run on the client's private event
+    loops, kept between calls (with their HTTP sessions and connections) until :meth:`close`
+    or until the client is garbage-collected."""
 
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(provider, api_key, proxy, **kwargs)
-        self.chat = Chat(Completions(self._defaults))
+        self._loops = LoopPool()
+        weakref.finalize(self, self._loops.close)
+        self.chat = Chat(Completions(self._defaults, self._loops))
         self.models = Models(self._defaults)
         self.responses = Responses(self._defaults, _Request)
         self.images = Images(self._defaults)
 
     def close(self) -> None:
-        """Nothing to release: each call's loop closes its sessions when the call ends."""
+        """Close the client's idle event loops and their HTTP sessions (a stream still being read
+        keeps its own until it ends). The client can still be used afterwards, each call on a
+        loop of its own."""
+        self._loops.close()
 
     def __enter__(self) -> Self:
         return self
