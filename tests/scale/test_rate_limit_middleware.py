@@ -92,6 +92,20 @@ async def test_requests_per_key_then_429_with_retry_after(server, replica):
     assert models.data
 
 
+async def test_keys_from_the_environment_are_each_limited_alone(serve, fresh_windows, replica, monkeypatch):
+    monkeypatch.setenv("G4F_API_KEY", KEYS[0])
+    monkeypatch.setenv("G4F_API_KEYS", f" {KEYS[1]},{KEYS[0]},")  # comma-separated; each key once
+    settings = ServerSettings(rate_limit=RateLimit.parse("2/min"))
+    assert settings.api_keys == KEYS
+    running = await serve(create_app(settings))
+    for key in KEYS:
+        async with openai.AsyncOpenAI(base_url=f"{running.url}/v1", api_key=key, max_retries=0, timeout=30) as client:
+            assert [await ask(client), await ask(client)] == ["You said: Say hello"] * 2
+            with pytest.raises(openai.RateLimitError):
+                await ask(client)
+    assert len(replica.chat_requests) == 4
+
+
 async def test_tokens_reported_by_answers_count_streamed_or_not(server, replica):
     # The replica reports 6 prompt tokens for "Say hello" and one completion token per word.
     client = (await server(token_limit=RateLimit.parse("22/min")))(KEYS[0])
