@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-__all__ = ["chromium_missing", "needs_chromium", "skip_without_chromium"]
+__all__ = ["chromium_missing", "chromium_required", "needs_chromium", "skip_without_chromium"]
 
 REQUIRED_VARIABLE = "G4F_REQUIRE_CHROMIUM"
 
@@ -32,14 +32,15 @@ def chromium_missing() -> str | None:
     return None
 
 
-def _required() -> bool:
+def chromium_required() -> bool:
+    """Whether this machine must have Chromium (``$G4F_REQUIRE_CHROMIUM``, set by ``.ci/run``)."""
     return os.environ.get(REQUIRED_VARIABLE, "").strip() not in ("", "0")
 
 
 def needs_chromium() -> pytest.MarkDecorator:
     """A mark that skips the test where no Chromium is found (unless ``$G4F_REQUIRE_CHROMIUM``)."""
     reason = chromium_missing()
-    return pytest.mark.skipif(reason is not None and not _required(), reason=reason or "")
+    return pytest.mark.skipif(reason is not None and not chromium_required(), reason=reason or "")
 
 
 def skip_without_chromium() -> None:
@@ -47,6 +48,6 @@ def skip_without_chromium() -> None:
     reason = chromium_missing()
     if reason is None:
         return
-    if _required():
+    if chromium_required():
         pytest.fail(f"{reason}, and ${REQUIRED_VARIABLE} says this machine must have it")
     pytest.skip(reason)

@@ -18,6 +18,8 @@ from g4f.cookies import domain_matches, get_cookies, load_cookies_from_browsers,
 from g4f.Provider.needs_auth.Grok import Grok
 from g4f.providers.response import AuthResult, RequestLogin
 
+from .chromium import needs_chromium
+
 SSO = "sso-from-the-browser-0123456789"
 
 
@@ -138,7 +140,7 @@ def test_no_browser_store_gives_no_cookies(home):
 
 # -- Chromium: a cookie store written by a real Chromium ----------------------------------------
 @pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium (.ci/run installs it)")
+@needs_chromium()  # skipped where no Chromium is found, never under G4F_REQUIRE_CHROMIUM (.ci/run)
 async def test_grok_finds_its_cookie_in_a_real_chromium_store(home):
     from nodriver import cdp
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 from g4f.api import create_app
 from g4f.testing.server import LocalServer
 
+from ..chromium import chromium_required
 from ..client.conftest import local_servers_absent  # noqa: F401  (autouse here too)
 from ..replicas.grok import API, GrokReplica
 from ..replicas.groq import GROQ_KEY, GroqReplica
@@ -81,16 +82,23 @@ def chat(background: Background, monkeypatch: pytest.MonkeyPatch, isolated_confi
             background.run(close())
 
 
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip, except where ``$G4F_REQUIRE_CHROMIUM`` (``.ci/run``) says the browser tests must run."""
+    if chromium_required():
+        pytest.fail(f"{reason}; $G4F_REQUIRE_CHROMIUM says this machine must run them")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = find_chromium()
     if executable is None:
-        pytest.skip("no Chromium found (Debian's /usr/bin/chromium, or $G4F_TEST_CHROMIUM): the web chat's "
-                    "browser tests need a real browser; .ci/run installs it")
+        skip_or_fail("no Chromium found (Debian's /usr/bin/chromium, or $G4F_TEST_CHROMIUM): the web chat's "
+                     "browser tests need a real browser; .ci/run installs it")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[dev]'): it drives the browser tests")
+        skip_or_fail("playwright is not installed (pip install -e '.[dev]'): it drives the browser tests")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, timeout=WAIT_MS * 3)
         yield launched
