@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
+from g4f.errors import ResponseError
 from g4f.testing.openai_replica import Fault, Reply
+
+from ..client.scripted import registered, scripted
 
 MODEL = "llama-3.3-70b-versatile"
 WEATHER = {"type": "function", "function": {
@@ -36,8 +39,10 @@ def litellm_module() -> Any:
     litellm.suppress_debug_info = True
     # A model LiteLLM does not know is "faked" when streamed through litellm.responses (one
     # non-streamed request, replayed as events); declaring it streams for real, as a user would.
-    litellm.register_model({f"openai/{MODEL}": {"litellm_provider": "openai", "mode": "responses",
-                                                "supports_native_streaming": True}})
+    # Its mode stays "chat": with mode "responses", litellm.completion would go to /v1/responses
+    # too. ("scripted" is the model the scripted providers are asked for.)
+    streams = {"litellm_provider": "openai", "mode": "chat", "supports_native_streaming": True}
+    litellm.register_model({f"openai/{MODEL}": streams, "openai/scripted": streams})
     return litellm
 
 
@@ -77,6 +82,7 @@ async def test_langchain_invoke_and_stream(base_url, groq_upstream, http_client)
     model = _chat_model(base_url, http_client)
     answer = await model.ainvoke("Hello LangChain")
     assert answer.text == "You said: Hello LangChain"
+    assert answer.response_metadata["id"].startswith("resp_")  # /v1/responses answered
     assert answer.usage_metadata["input_tokens"] > 0 and answer.usage_metadata["output_tokens"] > 0
     assert groq_upstream.last_request.body["messages"][-1] == {"role": "user", "content": "Hello LangChain"}
     chunks = [chunk async for chunk in model.astream("Stream LangChain")]
@@ -121,10 +127,12 @@ async def test_litellm_completion(litellm, base_url, groq_upstream):
                                          messages=[{"role": "user", "content": "Hello LiteLLM"}])
     assert response.choices[0].message.content == "You said: Hello LiteLLM"
     assert response.usage.total_tokens > 0
+    assert response.id.startswith("chatcmpl-")  # /v1/chat/completions answered (the upstream's id), not /v1/responses
     stream = await litellm.acompletion(model=f"openai/{MODEL}", api_base=base_url, api_key="unused", stream=True,
                                        messages=[{"role": "user", "content": "Stream LiteLLM"}])
-    text = "".join([chunk.choices[0].delta.content or "" async for chunk in stream])
-    assert text == "You said: Stream LiteLLM"
+    chunks = [chunk async for chunk in stream]
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == "You said: Stream LiteLLM"
+    assert chunks[0].id.startswith("chatcmpl-")
     assert groq_upstream.last_request.body["stream"] is True
 
 
@@ -142,7 +150,7 @@ async def test_litellm_responses(litellm, base_url, groq_upstream):
     response = await litellm.aresponses(model=f"openai/{MODEL}", api_base=base_url, api_key="unused",
                                         input="Hello Responses")
     assert response.output[0].content[0].text == "You said: Hello Responses"
-    assert response.usage.input_tokens > 0
+    assert response.usage.input_tokens > 0 and response.id.startswith("resp_")
     stream = await litellm.aresponses(model=f"openai/{MODEL}", api_base=base_url, api_key="unused",
                                       input="Stream Responses", stream=True)
     events = [event async for event in stream]
@@ -162,3 +170,63 @@ async def test_litellm_sees_errors_as_its_own_types(litellm, base_url, groq_upst
     with pytest.raises(litellm.RateLimitError):
         await litellm.acompletion(model=f"openai/{MODEL}", api_base=base_url, api_key="unused", num_retries=0,
                                   messages=[{"role": "user", "content": "Hi"}])
+
+
+# -- errors, streamed and not, before the answer and in the middle of it -----------------------------
+Breaking = scripted("Breaking", ["Half an ans", ResponseError("the upstream stream broke off", provider="Breaking")])
+
+
+async def test_langchain_stream_errors(base_url, groq_upstream, http_client):
+    """Before the first event: the SDK's status error; after it (``response.failed``): an error,
+    never a shorter answer."""
+    import openai
+    from langchain_openai import ChatOpenAI
+
+    groq_upstream.faults.append(Fault.rate_limit(retry_after=30))
+    with pytest.raises(openai.RateLimitError):
+        [chunk async for chunk in _chat_model(base_url, http_client).astream("Hi")]
+    breaking = ChatOpenAI(model="m", base_url=base_url, api_key="unused", use_responses_api=True, max_retries=0,
+                          http_async_client=http_client, extra_body={"provider": "Breaking"})
+    seen = []
+    # LangChain raises a ValueError holding the response.failed event's error
+    with registered(Breaking), pytest.raises(ValueError, match="upstream_failed.*broke off"):
+        async for chunk in breaking.astream("Hi"):
+            seen.append(chunk.text)
+    assert "".join(seen) == "Half an ans"
+
+
+# LiteLLM's own code warns (pydantic, about a TypedDict of its own) when it reads an error chunk.
+@pytest.mark.filterwarnings("ignore:Item 'index' on TypedDict class:UserWarning")
+async def test_litellm_stream_errors(litellm, base_url, groq_upstream):
+    groq_upstream.faults.append(Fault.rate_limit(retry_after=30))
+    with pytest.raises(litellm.RateLimitError):
+        stream = await litellm.acompletion(model=f"openai/{MODEL}", api_base=base_url, api_key="unused", stream=True,
+                                           num_retries=0, messages=[{"role": "user", "content": "Hi"}])
+        [chunk async for chunk in stream]
+    # an error event after the first chunks: LiteLLM's MidStreamFallbackError (a ServiceUnavailableError)
+    with registered(Breaking), pytest.raises(litellm.ServiceUnavailableError, match="broke off"):
+        stream = await litellm.acompletion(model="openai/m", api_base=base_url, api_key="unused", stream=True,
+                                           num_retries=0, messages=[{"role": "user", "content": "Hi"}],
+                                           extra_body={"provider": "Breaking"})
+        [chunk async for chunk in stream]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_litellm_responses_errors(litellm, base_url, groq_upstream, stream):
+    groq_upstream.faults.append(Fault.rate_limit(retry_after=30))
+    with pytest.raises(litellm.RateLimitError):
+        answer = await litellm.aresponses(model=f"openai/{MODEL}", api_base=base_url, api_key="unused",
+                                          input="Hi", stream=stream, num_retries=0)
+        if stream:
+            [event async for event in answer]
+
+
+async def test_litellm_responses_stream_broken_off(litellm, base_url, groq_upstream):
+    """``response.failed`` after the first deltas: LiteLLM raises (its MidStreamFallbackError)."""
+    seen = []
+    with registered(Breaking), pytest.raises(litellm.ServiceUnavailableError, match="broke off"):
+        stream = await litellm.aresponses(model="openai/scripted", api_base=base_url, api_key="unused", input="Hi",
+                                          stream=True, num_retries=0, extra_body={"provider": "Breaking"})
+        async for event in stream:
+            seen.append(str(getattr(event.type, "value", event.type)))
+    assert "response.output_text.delta" in seen and "response.completed" not in seen
