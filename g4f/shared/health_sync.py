@@ -87,6 +87,12 @@ return {tostring(now), redis.call('HGETALL', KEYS[1])}
 """
 
 
+#: How much older (ms) than the last record applied a read may be and still be one that crossed
+#: a change on its way (a call's round trip is bounded by the link's timeout); past that, a
+#: Redis with another clock (a failover) is believed.
+_CROSSING_MS = 5000.0
+
+
 def _ms(seconds: float | None) -> int:
     return int(seconds * 1000) if seconds and seconds > 0 else 0
 
@@ -105,6 +111,9 @@ class HealthSync:
         self._pull = client.register_script(PULL)
         self._queue: asyncio.Queue[HealthEvent] = asyncio.Queue(maxsize=queue_size)
         self._pending: Counter[str] = Counter()
+        #: Per provider, the Redis time (ms) of the newest record applied: a whole-record read
+        #: that crossed a published change on the way is older than it, and is not applied.
+        self._applied_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -179,6 +188,9 @@ class HealthSync:
         self._apply(name, state, float(message.get("now", 0)))
 
     def _apply(self, name: str, state: Any, now: float) -> None:
+        if 0 < self._applied_at.get(name, 0.0) - now <= _CROSSING_MS:
+            return  # older than what this worker applied already (not a Redis whose clock differs)
+        self._applied_at[name] = now
         if not isinstance(state, dict):
             self.health.apply(name, None)
             return

@@ -257,7 +257,7 @@ async def test_redis_killed_during_load_fails_no_request_and_sharing_resumes(dep
     await wait_for_shared_health(deployment)
     async with aiohttp.ClientSession() as session:
         statuses = [(await raw_chat(session, b.url, "after"))[0] for _ in range(6)]
-    assert statuses == [429] * 6 and len(groq.chat_requests) == seen
+    assert statuses == [429] * 6 and len(groq.chat_requests) == seen, (statuses, b.stderr[-4000:])
 
 
 async def test_a_worker_that_dies_is_replaced_and_ctrl_c_lets_streams_finish(deployment):

@@ -69,6 +69,24 @@ async def test_a_429_seen_by_one_worker_is_skipped_by_the_other(workers):
     assert "Too many requests" in b.health.health.state("Groq").last_error
 
 
+async def test_a_read_that_crossed_a_newer_change_does_not_undo_it(workers):
+    # A worker's periodic read of the whole record can be answered just before another worker's
+    # 429 is published, and arrive just after it: that older "no record" must not clear the 429.
+    [a] = await workers(1, sync_interval=3600)
+    sync = a.health
+    record = {"f": 1, "u": 31_000, "l": 1, "e": "Groq: Too many requests"}
+    sync.apply_message({"t": "health", "n": "Groq", "s": record, "now": 1_000})
+    assert sync.health.is_rate_limited("Groq")
+    sync.apply_message({"t": "health", "n": "Groq", "s": False, "now": 990})  # older: not applied
+    assert sync.health.is_rate_limited("Groq")
+    sync.apply_message({"t": "health", "n": "Groq", "s": False, "now": 1_010})  # newer: the recovery
+    assert not sync.health.is_rate_limited("Groq")
+    # A Redis whose clock is far behind (another server after a failover) is believed.
+    sync.apply_message({"t": "health", "n": "Groq", "s": record, "now": 2_000})
+    sync.apply_message({"t": "health", "n": "Groq", "s": False, "now": -60_000})
+    assert not sync.health.is_rate_limited("Groq")
+
+
 async def test_failure_streaks_add_up_across_workers_and_a_success_clears_them(workers):
     a, b = await workers(2)
     for state in (a, b):
@@ -237,7 +255,7 @@ async def test_installed_it_is_the_auth_caches_shared_layer(redis_server, isolat
 
 
 # -- Redis trouble -----------------------------------------------------------------------------------
-async def test_redis_down_falls_back_at_once_warns_once_and_resumes(caplog):
+async def test_redis_down_falls_back_at_once_warns_once_and_resumes(caplog, redis_installed):
     redis = RedisServer(password="redis-pass-5f6e7d8c").start()
     try:
         with caplog.at_level(logging.DEBUG, logger="g4f"):
