@@ -68,6 +68,19 @@ async def test_an_openai_compatible_images_endpoint_is_passed_through(api, xai_u
                          "response_format": response_format}
 
 
+async def test_upstream_errors_of_a_pass_through_as_the_sdks_exceptions(api, xai_upstream):
+    from g4f.testing.openai_replica import Fault
+
+    _, client = await api()
+    xai_upstream.faults.append(Fault.rate_limit(retry_after=30, path="/images/generations"))
+    with pytest.raises(openai.RateLimitError) as caught:
+        await client.images.generate(model="grok-2-image", prompt=PROMPT, extra_body={"provider": "xAI"})
+    assert caught.value.response.headers["retry-after"] == "30"
+    xai_upstream.faults.append(Fault(kind="http", status=401, path="/images/generations"))
+    with pytest.raises(openai.AuthenticationError):
+        await client.images.generate(model="grok-2-image", prompt=PROMPT, extra_body={"provider": "xAI"})
+
+
 async def test_python_async_client_pass_through(xai_upstream):
     images = await AsyncClient(provider="xAI").images.generate(prompt=PROMPT, model="grok-2-image")
     assert images.data[0].url.startswith(f"{xai_upstream.url}/generated/")

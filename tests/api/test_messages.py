@@ -203,11 +203,17 @@ async def test_x_api_key_and_bearer_are_both_accepted(claude, groq_upstream):
     (Fault.server_error(500), anthropic.InternalServerError, 502, "api_error"),
     (Fault(kind="http", status=401), anthropic.AuthenticationError, 401, "authentication_error"),
 ])
-async def test_upstream_errors_as_the_sdks_exceptions(claude, groq_upstream, fault, error, status, kind):
+@pytest.mark.parametrize("stream", [False, True])
+async def test_upstream_errors_as_the_sdks_exceptions(claude, groq_upstream, fault, error, status, kind, stream):
+    """Streamed too: an error before the first event is an error answer with its status."""
     _, client = await claude()
     groq_upstream.faults.append(fault)
     with pytest.raises(error) as caught:
-        await client.messages.create(model=MODEL, max_tokens=10, messages=HELLO, extra_body=GROQ)
+        if stream:
+            async with client.messages.stream(model=MODEL, max_tokens=10, messages=HELLO, extra_body=GROQ) as answer:
+                await answer.get_final_message()
+        else:
+            await client.messages.create(model=MODEL, max_tokens=10, messages=HELLO, extra_body=GROQ)
     assert caught.value.status_code == status
     assert caught.value.body["error"]["type"] == kind
 

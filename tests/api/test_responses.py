@@ -191,12 +191,21 @@ async def test_grok_continues_its_own_conversation(api, grok_upstream):
     assert continued.payload["message"] == "And now?"  # only the new message: grok.com keeps the rest
 
 
-async def test_an_error_before_the_first_event_is_an_error_answer(api, groq_upstream):
+@pytest.mark.parametrize(("fault", "error", "status", "kind"), [
+    (Fault.rate_limit(retry_after=30), openai.RateLimitError, 429, "rate_limit_error"),
+    (Fault.server_error(500), openai.InternalServerError, 502, "upstream_error"),
+    (Fault(kind="http", status=401), openai.AuthenticationError, 401, "authentication_error"),
+])
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_error_before_the_first_event_is_an_error_answer(api, groq_upstream, fault, error, status, kind,
+                                                                  stream):
     _, client = await api()
-    groq_upstream.faults.append(Fault.rate_limit(retry_after=30))
-    with pytest.raises(openai.RateLimitError) as caught:
-        await client.responses.create(model="llama-3.3-70b-versatile", input="Hi", stream=True, extra_body=GROQ)
-    assert caught.value.response.headers["retry-after"] == "30"
+    groq_upstream.faults.append(fault)
+    with pytest.raises(error) as caught:
+        await client.responses.create(model="llama-3.3-70b-versatile", input="Hi", stream=stream, extra_body=GROQ)
+    assert caught.value.status_code == status and caught.value.body["type"] == kind
+    if status == 429:
+        assert caught.value.response.headers["retry-after"] == "30"
 
 
 async def test_an_error_after_the_first_event_is_response_failed(api):
