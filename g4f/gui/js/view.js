@@ -153,6 +153,8 @@ export function showImage(img, url, provider, version = "") {
       img.alt = `[image not loaded: ${entry.error.message}]`;
       img.title = url;
       img.classList.add("failed");
+      const link = img.closest("a.image-link");
+      if (link && /^https?:\/\//i.test(url)) link.href = url;  // the reader may still open it
     }
   };
   if (entry.src || entry.error) apply();
