@@ -812,3 +812,19 @@ def test_a_g4f_error_a_file_ends_with_is_the_expected_one(doc_env: DocEnv):
                        '[{"role": "user", "content": "Hi"}], provider="Groq")\n', raises="MissingAuthError")
     raised = run_python_file(sample, doc_env, io.StringIO())
     assert raised is not None and raised[0].__name__ == "MissingAuthError" and "GROQ_API_KEY" in raised[1]
+
+
+def test_the_readme_shows_what_g4f_api_prints_first(monkeypatch):
+    """The README's first command: the lines it shows are the ones ``g4f api`` prints, without
+    a key and with one (the processes themselves: tests/test_cli.py::test_api_*)."""
+    from g4f.cli.serve import readiness
+
+    shown = [s.code.splitlines() for s in ALL_SAMPLES if s.path.name == "README.md" and s.lang == "text"
+             and "g4f web chat on http://127.0.0.1:1337/" in s.code]
+    assert len(shown) == 2, shown
+    for lines in shown:
+        assert lines[1:] == ["g4f web chat on http://127.0.0.1:1337/ (open it in a browser)",
+                             "g4f API on http://127.0.0.1:1337/v1 (Ctrl+C to stop)"]
+    assert shown[0][0] == readiness()
+    monkeypatch.setenv("GROQ_API_KEY", GROQ_KEY)
+    assert shown[1][0] == readiness()
