@@ -338,6 +338,7 @@ class DocEnv:
 
         replica = self.background.run(serve_grok(self._serve_here, self.monkeypatch, GrokReplica(valid_sso={GROK_SSO})))
         self.patch(Grok, url=Grok.url, conversation_url=Grok.conversation_url, assets_url=Grok.assets_url)
+        self.replicas["Grok"] = replica  # script=Grok:tool-call: its next answer calls the tool (prompt format)
         return replica
 
     def _env_grok(self) -> None:
