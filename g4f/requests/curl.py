@@ -287,6 +287,8 @@ class StreamResponse:
                         chunk = await _within(chunks.__anext__(), seconds, what, self._provider)
                 except StopAsyncIteration:
                     return
+                if chunk.__class__ is not bytes:  # an error put by fail()
+                    raise chunk
                 budget.unread -= len(chunk)
                 if budget.overflow:
                     raise limits.body_too_large(budget.limit, self._provider, "stream (received, unread)")
@@ -298,6 +300,13 @@ class StreamResponse:
             if mapped is None:
                 raise
             raise mapped from exc
+
+    def fail(self, error: BaseException) -> None:
+        """Make the pending (or next) read raise ``error``: a stream judged stalled by a reader
+        that sees its events (:class:`~g4f.requests.limits.StallWatch`)."""
+        queue = getattr(self._response, "queue", None)
+        if queue is not None:
+            queue.put_nowait(error)
 
     async def read(self, limit: int | None = None) -> bytes:
         """The rest of the body: at most ``limit`` bytes when given, else all of it, refused

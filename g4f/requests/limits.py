@@ -139,40 +139,45 @@ async def read_body(response: Any, limit: int | None = None, provider: str | Non
 
 
 class StallWatch:
-    """Fails the stream read by the current task when no data event came for ``seconds``.
+    """Fails a stream when no data event came from its upstream for ``seconds``.
 
-    The reader calls :meth:`event` after each data event it handed on, and sets ``paused``
-    while its caller holds an event (a slow consumer is not a stalled upstream). The watch is one
-    timer per stream, moved only when it fires: the hot path pays one clock read per chunk that
-    held events. When it fires, the reading task is cancelled and the reader turns that into
-    :meth:`error` (see :func:`g4f.requests.streams.sse_stream`).
+    The reader sets ``paused`` while its caller holds an event (a slow consumer is not a stalled
+    upstream) and ``last = now()`` once the caller asks for more. The watch is one timer per
+    stream, moved only when it fires, so the hot path pays two stores and one clock read per chunk
+    that held events, and nothing for the others. When it fires, the pending read fails with
+    :meth:`error`: aiohttp's body reader and g4f's curl ``StreamResponse`` take the error
+    (``set_exception`` / ``fail``); any other response has its reading task cancelled, which the
+    reader turns into the error (:meth:`caught`).
     """
 
-    __slots__ = ("_handle", "_loop", "_seconds", "_task", "fired", "last", "paused")
+    __slots__ = ("_handle", "_loop", "_provider", "_response", "_seconds", "_task", "fired", "last", "now", "paused")
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, response: Any, provider: str | None) -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         self._seconds = seconds
-        self.last = self._loop.time()
+        self._response = response
+        self._provider = provider
+        self.now = self._loop.time
+        self.last = self.now()
         self.paused = False
         self.fired = False
         self._handle = self._loop.call_at(self.last + seconds, self._check)
-
-    def event(self) -> None:
-        """A data event was handed on: the stall timer starts again, for the task that reads on
-        (the sync API may read each item in a task of its own)."""
-        self.last = self._loop.time()
-        self._task = asyncio.current_task()
 
     def _check(self) -> None:
         due = self.last + self._seconds
         now = self._loop.time()
         if self.paused or now < due - 0.001:  # call_at may run a timer up to a clock tick early
-            self._handle = self._loop.call_at(max(due, now + self._seconds) if self.paused else due, self._check)
+            self._handle = self._loop.call_at(now + self._seconds if self.paused else due, self._check)
             return
-        if self._task is not None and not self._task.done():
-            self.fired = True
+        self.fired = True
+        error = self.error()
+        content: Any = getattr(self._response, "content", None)
+        if callable(getattr(content, "set_exception", None)):  # aiohttp: the pending read raises it
+            content.set_exception(error)
+        elif callable(getattr(self._response, "fail", None)):  # g4f's curl_cffi StreamResponse
+            self._response.fail(error)
+        elif self._task is not None and not self._task.done():
             self._task.cancel()
 
     def stop(self) -> None:
@@ -181,7 +186,7 @@ class StallWatch:
     def caught(self) -> bool:
         """In an ``except CancelledError``: whether this watch's cancel is the one caught (then
         it is taken back, and the reader raises :meth:`error` instead)."""
-        if not self.fired:
+        if not self.fired or self._task is None or self._task.done():
             return False
         self.fired = False
         uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
@@ -189,15 +194,15 @@ class StallWatch:
             uncancel()
         return True
 
-    def error(self, response: Any, provider: str | None) -> ResponseError | TimeoutError:
+    def error(self) -> ResponseError | TimeoutError:
         """What the stall means: a response aiohttp stopped parsing (invalid chunked encoding,
         which aiohttp leaves hanging) is malformed; anything else is a timeout."""
-        connection = getattr(response, "connection", None)
+        connection = getattr(self._response, "connection", None)
         protocol = getattr(connection, "protocol", None)
         broken = getattr(protocol, "exception", None)
         failure = broken() if callable(broken) else None
         if failure is not None and type(failure).__name__ == "HttpProcessingError":
             detail = str(getattr(failure, "message", "") or "").splitlines()
             return ResponseError("the upstream's response is malformed"
-                                 + (f" ({detail[0].strip().rstrip(':')})" if detail else ""), provider=provider)
-        return TimeoutError(f"the stream stalled for {self._seconds:g}s (no data event)", provider=provider)
+                                 + (f" ({detail[0].strip().rstrip(':')})" if detail else ""), provider=self._provider)
+        return TimeoutError(f"the stream stalled for {self._seconds:g}s (no data event)", provider=self._provider)

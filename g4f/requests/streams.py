@@ -72,7 +72,7 @@ async def sse_stream(
     """
     decoder = SSEDecoder(provider)
     done = False
-    watch = StallWatch(stall_timeout) if stall_timeout else None
+    watch = StallWatch(stall_timeout, response, provider) if stall_timeout else None
     try:
         async for chunk in iter_bytes(response):
             if done:
@@ -95,10 +95,10 @@ async def sse_stream(
                 yield value
             if watch is not None:
                 watch.paused = False
-                watch.event()
+                watch.last = watch.now()
     except asyncio.CancelledError:
         if watch is not None and watch.caught():
-            raise watch.error(response, provider) from None
+            raise watch.error() from None
         raise
     except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
@@ -128,7 +128,7 @@ async def ndjson_stream(
     ``TimeoutError`` when no line came for that long (blank lines do not count).
     """
     decoder = NDJSONDecoder(provider)
-    watch = StallWatch(stall_timeout) if stall_timeout else None
+    watch = StallWatch(stall_timeout, response, provider) if stall_timeout else None
     try:
         async for chunk in iter_bytes(response):
             lines = decoder.feed(chunk)
@@ -140,10 +140,10 @@ async def ndjson_stream(
                 yield _parse(line, provider)
             if watch is not None:
                 watch.paused = False
-                watch.event()
+                watch.last = watch.now()
     except asyncio.CancelledError:
         if watch is not None and watch.caught():
-            raise watch.error(response, provider) from None
+            raise watch.error() from None
         raise
     except Exception as exc:  # noqa: BLE001 - mapped to a g4f error, or re-raised as it is
         _reraise_mapped(exc, provider)
