@@ -146,7 +146,10 @@ async def create_response(request: web.Request) -> web.StreamResponse:
 
         def failed(exc: Exception) -> bytes:
             error = to_api_error(exc)
-            return _event(result.failed(error.code or error.type, error.message))
+            # OpenAI's codes for a response that failed are a closed set (the SDK's models check
+            # them): a rate limit, else a server error; the message says what happened.
+            code = "rate_limit_exceeded" if error.status == 429 else "server_error"
+            return _event(result.failed(code, error.message))
 
         return await send_events(request, aiter(result), EventEncoder().encode, failed)
     except BadRequestError as exc:
