@@ -45,6 +45,7 @@ class Groq(OpenaiTemplate):
         "deepseek-r1-distill-llama-70b",
         "llama-3.1-70b-versatile",
         "mixtral-8x7b-32768",
+        "llama2-70b-4096",
         "gemma2-9b-it",
     )
     model_aliases = MappingProxyType({
