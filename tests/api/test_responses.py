@@ -313,9 +313,14 @@ async def test_the_objects_validate_as_the_sdks_models():
     from pydantic import TypeAdapter
 
     from g4f.client import Response, ResponseStreamEvent
+    from g4f.providers.response import ToolCalls
 
-    with registered(Thinker):
-        stream = AsyncClient().responses.create(model="m", input="Hi", stream=True, provider="Thinker",
+    caller = scripted("Caller", [ProviderInfo("Caller", "think-1"), Reasoning("Let me see."), "Hi ", "there",
+                                 ToolCalls([{"id": "call_1", "type": "function",
+                                             "function": {"name": "get_weather", "arguments": '{"city": "Rome"}'}}]),
+                                 Usage(4, 2)])
+    with registered(caller):
+        stream = AsyncClient().responses.create(model="m", input="Hi", stream=True, provider="Caller",
                                                 tools=[WEATHER])
         events = [event async for event in stream]
     assert all(isinstance(event, ResponseStreamEvent) for event in events)
@@ -325,4 +330,6 @@ async def test_the_objects_validate_as_the_sdks_models():
     final = events[-1].response
     assert isinstance(final, Response)
     sdk = SdkResponse.model_validate(final.to_dict())
-    assert sdk.output_text == "Hi there" and sdk.output[0].type == "reasoning" and sdk.usage.total_tokens == 6
+    assert sdk.output_text == "Hi there" and sdk.usage.total_tokens == 6
+    assert [item.type for item in sdk.output] == ["reasoning", "message", "function_call"]
+    assert "response.function_call_arguments.delta" in [event.type for event in parsed]
