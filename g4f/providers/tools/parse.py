@@ -366,6 +366,8 @@ def _shapes(value: Any) -> list[tuple[str, Any]] | None:
         if not isinstance(item, dict):
             return None
         function = item.get("function")
+        if _declares(function if isinstance(function, dict) else item):
+            return None
         if isinstance(function, dict):
             name, arguments = function.get("name"), function.get("arguments", function.get("parameters"))
         else:
@@ -375,6 +377,16 @@ def _shapes(value: Any) -> list[tuple[str, Any]] | None:
             return None
         found.append((name, arguments))
     return found or None
+
+
+def _declares(holder: dict[str, Any]) -> bool:
+    """Whether ``holder`` declares a function (as the prompt lists the tools, or OpenAI's
+    ``tools`` do) rather than calls it: a model that quotes its tools makes no calls."""
+    if "arguments" in holder:
+        return False
+    schema = holder.get("parameters")
+    described = isinstance(schema, dict) and schema.get("type") == "object" and isinstance(schema.get("properties"), dict)
+    return "description" in holder or described
 
 
 def _call_start(text: str, start: int, end: int) -> bool | None:

@@ -87,6 +87,11 @@ def test_every_form_of_a_call_is_read(answer, expected):
     ('<tool_call>{"name": "get_weather", "arguments": ["Paris"]}</tool_call>', "must be a JSON object, not list"),
     ('```json\n{"name": "Alice", "age": 3}\n```', "'Alice' is not one of the offered tools"),
     ('<tool_call>Paris, please</tool_call>', "a block that holds no call"),
+    # a model that quotes its tools (as the prompt lists them, or in OpenAI's shape) calls nothing
+    ('<tool_call>{"name": "get_time", "parameters": {"type": "object", "properties": {}}}</tool_call>',
+     "a block that holds no call"),
+    ('```json\n{"type": "function", "function": {"name": "get_time", "description": "The time"}}\n```',
+     "a block that holds no call"),
 ])
 def test_an_answer_that_is_not_a_valid_call_stays_text_exactly(answer, why):
     pieces, scanner = streamed(answer)
