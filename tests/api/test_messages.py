@@ -254,3 +254,21 @@ async def test_count_tokens(claude):
     _, client = await claude()
     counted = await client.messages.count_tokens(model="m", messages=[{"role": "user", "content": "x" * 400}])
     assert counted.input_tokens == 100
+
+
+async def test_the_message_validates_strictly_as_the_sdks_model(claude):
+    """thinking, text and tool_use blocks, stop_reason and usage as anthropic.types.Message reads them."""
+    from g4f.providers.response import ToolCalls
+
+    caller = scripted("Caller", [ProviderInfo("Caller", "think-1"), Reasoning("Let me see."), "Hi ",
+                                 ToolCalls([{"id": "toolu_1", "type": "function",
+                                             "function": {"name": "get_weather", "arguments": '{"city": "Rome"}'}}]),
+                                 Usage(4, 2)])
+    _, client = await claude()
+    with registered(caller):
+        raw = await client.messages.with_raw_response.create(model="m", max_tokens=50, messages=HELLO, tools=[WEATHER],
+                                                             extra_body={"provider": "Caller"})
+    message = anthropic.types.Message.model_validate_json(raw.http_response.text)
+    assert [block.type for block in message.content] == ["thinking", "text", "tool_use"]
+    assert message.stop_reason == "tool_use" and message.content[2].input == {"city": "Rome"}
+    assert (message.usage.input_tokens, message.usage.output_tokens) == (4, 2)
