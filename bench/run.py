@@ -3,6 +3,7 @@
     python bench/run.py            # the full run (a few minutes)
     python bench/run.py --quick    # about a minute
     python bench/run.py --only 2,3 --json out.json
+    python bench/run.py --compare before.json   # also a before/after table of the target rows
 
 Starts the replica (bench/replica.py) in its own process so its CPU time is not the client's,
 runs each scenario in interleaved rounds, and prints a markdown table of medians and ratios
@@ -36,7 +37,7 @@ from scenarios import (
     measure_long_stream,
     measure_sequential,
 )
-from table import render
+from table import render, render_comparison
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="scenarios to run, e.g. 1,2,5 (default: all)")
     parser.add_argument("--contenders", help="comma-separated subset, e.g. aiohttp,g4f")
     parser.add_argument("--json", help="also write every sample to this file")
+    parser.add_argument("--compare", help="a --json file of an earlier run: also print a before/after table of "
+                                          "the target rows")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     scenarios = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 8))
@@ -223,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.getloadavg()[0]:.1f}.\nratio = median over rounds of contender ÷ base measured in the same "
           "round (p99: pooled); base = plain aiohttp + json.loads (scenario 6: aiohttp straight to the "
           "replica). CPU ratio: the same from the client process's CPU time.")
+    if args.compare:
+        with open(args.compare) as f:
+            before = [Measurement(**item) for item in json.load(f)]
+        print(f"\nbefore ({args.compare}) and after (this run), ratio to the base (CPU ratio):\n")
+        print(render_comparison(before, results))
     for failure in failures:
         print(f"FAILED {failure}")
     if args.json:

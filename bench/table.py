@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from scenarios import Measurement
 
-__all__ = ["TARGETS", "Target", "ratio", "render"]
+__all__ = ["TARGETS", "Target", "ratio", "render", "render_comparison"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,46 @@ def ratio(item: Measurement, base: Measurement | None, cpu: bool = False) -> flo
         theirs = theirs[: len(ours)]
     pairs = [a / b for a, b in zip(ours, theirs) if b]
     return statistics.median(pairs) if pairs else float("nan")
+
+
+#: Earlier names of scenarios, so that a run saved before a rename still compares.
+RENAMED = {"7 AsyncClient long stream": "7 clients long stream"}
+
+
+def _ratios(measurements: list[Measurement]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """(scenario, metric, contender) -> (ratio, CPU ratio), as :func:`render` computes them."""
+    for m in measurements:
+        m.scenario = RENAMED.get(m.scenario, m.scenario)
+    index = {(m.scenario, m.metric, m.contender): m for m in measurements}
+    out = {}
+    for key, m in index.items():
+        base_name = METRIC_BASES.get((m.scenario, m.metric)) or BASES.get(m.scenario, "aiohttp")
+        base = index.get((BASE_SCENARIO.get(m.scenario, m.scenario), m.metric, base_name))
+        out[key] = (ratio(m, base), ratio(m, base, cpu=True))
+    return out
+
+
+def render_comparison(before: list[Measurement], after: list[Measurement]) -> str:
+    """Before/after of every target row: the ratio (and CPU ratio) of two runs, e.g. the saved
+    ``--json`` of the run before a change against this run."""
+    old, new = _ratios(before), _ratios(after)
+
+    def cell(pair: tuple[float, float] | None) -> str:
+        if pair is None or math.isnan(pair[0]):
+            return "not measured"
+        return f"{pair[0]:.2f}" + ("" if math.isnan(pair[1]) else f" (CPU {pair[1]:.2f})")
+
+    lines = ["| scenario | metric | contender | before | after | target | met after |",
+             "| --- | --- | --- | ---: | ---: | --- | --- |"]
+    for t in TARGETS:
+        key = (t.scenario, t.metric, t.contender)
+        if key not in old and key not in new:
+            continue
+        after_pair = new.get(key)
+        met = "" if after_pair is None else ("yes" if t.met(after_pair[0]) else "**NO**")
+        lines.append(f"| {t.scenario} | {t.metric} | {t.contender} | {cell(old.get(key))} | {cell(after_pair)} | "
+                     f"{t.op} {t.value:g} | {met} |")
+    return "\n".join(lines)
 
 
 def _fmt(value: float, unit: str) -> str:

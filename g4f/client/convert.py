@@ -32,7 +32,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 
 from ..errors import BadRequestError
@@ -265,32 +265,33 @@ class Answer:
     async def drain(self, events: AsyncIterator[Any]) -> None:
         """Read the rest of a stream the client cut, without its text: keep what its end reports
         (usage, conversation, title), within :data:`DRAIN_ITEMS` items and :data:`DRAIN_SECONDS`."""
-        more_text = False
-        upstream_finish: str | None = None
-        deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+        state = _Rest()
         try:
-            for _ in range(DRAIN_ITEMS):
-                try:
-                    item = await _next_before(events, deadline)
-                except StopAsyncIteration:
-                    break
-                if isinstance(item, FinishReason):
-                    upstream_finish = item.reason
-                elif isinstance(item, ResponseType) and isinstance(item, self._AFTER_CUT):
-                    self.event(item)
-                elif isinstance(item, str) and not isinstance(item, ResponseType):
-                    more_text = True
-            else:
-                more_text = True
+            await _within(DRAIN_SECONDS, self._read_rest(events, state))
         except TimeoutError:
-            more_text = True
+            state.more_text = True
         except Exception as exc:  # noqa: BLE001 - the answer the caller gets is complete already
             logger.debug("g4f: reading the rest of a stream cut by the client failed: %r", exc)
-            more_text = True
+            state.more_text = True
         if self.capped:
-            self.finish = "length" if more_text else upstream_finish or "stop"
+            self.finish = "length" if state.more_text else state.finish or "stop"
         else:
             self.finish = "stop"
+
+    async def _read_rest(self, events: AsyncIterator[Any], state: _Rest) -> None:
+        # One deadline for the whole rest (one timer), not one per item.
+        count = 0
+        async for item in events:
+            if isinstance(item, FinishReason):
+                state.finish = item.reason
+            elif isinstance(item, ResponseType) and isinstance(item, self._AFTER_CUT):
+                self.event(item)
+            elif isinstance(item, str) and not isinstance(item, ResponseType):
+                state.more_text = True
+            count += 1
+            if count >= DRAIN_ITEMS:
+                state.more_text = True
+                return
 
     def last_chunks(self) -> list[Any]:
         """What is still held back by the stop-word cutter, then the finishing chunk (and the
@@ -325,17 +326,24 @@ Answer._handlers = {
 }
 
 
+class _Rest:
+    """What the rest of a cut stream said: more text (so the cap cut it), its own finish reason."""
+
+    __slots__ = ("finish", "more_text")
+
+    def __init__(self) -> None:
+        self.more_text = False
+        self.finish: str | None = None
+
+
 if sys.version_info >= (3, 11):
-    async def _next_before(events: AsyncIterator[Any], deadline: float) -> Any:
-        async with asyncio.timeout_at(deadline):
-            return await events.__anext__()
+    async def _within(seconds: float, work: Awaitable[None]) -> None:
+        async with asyncio.timeout(seconds):
+            await work
 else:  # pragma: no cover - Python 3.10
-    async def _next_before(events: AsyncIterator[Any], deadline: float) -> Any:
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
-            raise TimeoutError
+    async def _within(seconds: float, work: Awaitable[None]) -> None:
         try:
-            return await asyncio.wait_for(events.__anext__(), remaining)
+            await asyncio.wait_for(work, seconds)
         except asyncio.TimeoutError:
             raise TimeoutError from None
 
