@@ -13,15 +13,21 @@ auto-selection (``AnyProvider``), which tries the row's ``providers`` first, the
 provider that lists the model, skipping those without credentials.
 
 Providers are referenced by name so that reading the catalogue imports none of them.
+
+gpt4free's scripts name models as module attributes (``g4f.models.gpt_4o``,
+``from g4f.models import llama_3_3_70b``): every catalogue name or alias without a ``/`` is one,
+with ``-`` and ``.`` written ``_`` (looked up when asked, so registered rows count too).
+``ImageModel``, ``VisionModel``, ``AudioModel`` and ``VideoModel`` are gpt4free's kinds of rows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Model", "ModelUtils", "default"]
+__all__ = ["AudioModel", "ImageModel", "Model", "ModelUtils", "VideoModel", "VisionModel", "default"]
 
 
 @dataclass
@@ -63,11 +69,31 @@ class Model:
                 found.append(name)
         return found
 
+    def get_long_name(self) -> str:
+        """gpt4free's name for the id sent upstream: here the row's ``name`` already is it."""
+        return self.name
+
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         """The price of a completion in US dollars, when both prices are known."""
         if self.input_price is None or self.output_price is None:
             return None
         return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / 1_000_000
+
+
+class ImageModel(Model):
+    """A model that makes images (gpt4free's kind of row; it is a :class:`Model` here)."""
+
+
+class VisionModel(Model):
+    """A chat model that also reads images (gpt4free's kind of row)."""
+
+
+class AudioModel(Model):
+    """A model that speaks or listens (gpt4free's kind of row)."""
+
+
+class VideoModel(Model):
+    """A model that makes videos (gpt4free's kind of row)."""
 
 
 class ModelUtils:
@@ -173,3 +199,20 @@ _CATALOGUE = [
 for _model in _CATALOGUE:
     ModelUtils.register(_model)
 del _model
+
+#: gpt4free's attribute names that are not a name with "-" and "." as "_".
+_GPT4FREE_NAMES = {"kimi": "kimi-k2"}
+
+
+def _attribute_name(name: str) -> str:
+    return re.sub(r"[-.]", "_", name).lower()
+
+
+def __getattr__(name: str) -> Model:
+    """``g4f.models.gpt_4o``: the row named (or aliased) ``gpt-4o`` (see the module docstring)."""
+    if not name.startswith("_"):
+        wanted = _GPT4FREE_NAMES.get(name)
+        for key, model in list(ModelUtils.convert.items()):  # a copy: others may register meanwhile
+            if key == wanted or ("/" not in key and _attribute_name(key) == name):
+                return model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
