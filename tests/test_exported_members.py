@@ -40,6 +40,7 @@ MODULES = [
     "g4f.requests.transport",
     "g4f.requests.aiohttp_session",
     "g4f.requests.jsonlib",
+    "g4f.requests.limits",
     "g4f.requests.curl",
     "g4f.auth.cache",
     "g4f.auth.result",

@@ -24,6 +24,11 @@ jar of the :class:`StreamSession` view that sent it, never in the shared session
 **Timeouts.** ``timeout`` is the stall timeout: the longest silence before the response headers
 and between two chunks (curl's own low-speed limit does not stop an async stream that stalls, so
 it is kept here, per read). ``total_timeout`` bounds the whole request, reading included.
+
+**Sizes.** curl_cffi queues what curl writes without limit, and curl inflates a compressed body as
+fast as the socket delivers it. Each pooled handle's writer is counted (:class:`_Budget`): what a
+stream received and nobody read yet is held to ``max_body_size`` (default 64 MiB decoded), and
+``read()`` refuses a whole body past it (:mod:`.limits`).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ __all__ = [
     "within",
 ]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 logger = logging.getLogger("g4f")
 
@@ -72,8 +72,8 @@ else:  # pragma: no cover - Python 3.10
                 handle.cancel()
 
 
-async def within(awaitable: Awaitable[T], seconds: float | None, what: str, provider: str | None,
-                 connecting: bool = False) -> T:
+async def within(awaitable: Awaitable[_T], seconds: float | None, what: str, provider: str | None,
+                 connecting: bool = False) -> _T:
     """Await ``awaitable``; g4f's ``TimeoutError`` (``what``) after ``seconds`` without a result."""
     if seconds is None:
         return await awaitable

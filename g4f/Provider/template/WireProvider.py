@@ -26,8 +26,11 @@ The base does the rest, the same way for every such provider:
 * HTTP statuses as typed errors (:func:`g4f.requests.raise_for_status`), a web page instead of
   the answer (a login or captive portal) as ``ResponseError``, transport failures as
   ``NetworkError`` / ``ResponseError`` / ``TimeoutError``;
-* timeouts: ``read_timeout`` for each silence, ``timeout=`` (default ``request_timeout``) for
-  the whole request, ``connect_timeout`` for the connection;
+* timeouts: ``read_timeout`` for the response headers, each silence and the time between two
+  data events (keep-alives do not count), ``timeout=`` (default ``request_timeout``) for the
+  whole request, ``connect_timeout`` for the connection;
+* sizes: a body read whole, and what curl_cffi received but nobody read yet, are capped at
+  ``max_body_size`` decoded bytes (default 64 MiB, :mod:`g4f.requests.limits`);
 * completeness: an answer whose reader never saw its final event raises ``ResponseError``
   (never a shorter answer);
 * conversations (``supports_conversations = True``): ``conversation=`` continues one at
