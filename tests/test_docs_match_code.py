@@ -35,6 +35,8 @@ NOT_OURS = {
     "openai/llama-3.3-70b-versatile": "docs/api-server.md's LiteLLM sample",
     # A model a local Ollama server serves because its user pulled it: g4f asks the server's /models.
     "qwen2.5": "docs/providers/local.md's Ollama sample",
+    # Misspelt on purpose: the sample shows the ModelNotFoundError naming the close gpt-4o-mini.
+    "gpt-4o-minii": "docs/migrating-from-gpt4free.md's unknown-model sample",
 }
 #: Provider pages and the providers whose models they may name.
 PAGES = {"groq.md": ("Groq",), "grok.md": ("Grok",), "xai.md": ("xAI",)}
