@@ -176,3 +176,33 @@ async def test_the_hint_asks_groqs_model_list_once(groq):
         with pytest.raises(ModelNotFoundError):
             await client.chat.completions.create(DEFAULT_MESSAGES, "mixtral-8x7b")
     assert sum(1 for request in groq.requests if request.path.endswith("/models")) == 1
+
+
+# -- the client's rules against real upstreams ---------------------------------------------------
+
+async def test_max_tokens_is_still_sent_to_a_provider_that_honours_it(groq):
+    client = AsyncClient(provider=Groq)
+    await client.chat.completions.create(DEFAULT_MESSAGES, "llama-3.1-8b-instant", max_tokens=5)
+    assert groq.chat_requests[-1].body["max_tokens"] == 5
+
+
+@pytest.fixture
+async def ollama(monkeypatch):
+    """A local Ollama-style server that has pulled one model; LocalOpenAI points at it too."""
+    from g4f.testing import OpenAIReplica
+
+    async with OpenAIReplica(api_key=None, models=["llama3.2"]) as replica:
+        monkeypatch.setenv("OLLAMA_API_BASE", replica.base_url)
+        monkeypatch.setenv("G4F_LOCAL_API_BASE", replica.base_url)
+        yield replica
+
+
+async def test_an_unknown_model_is_sent_nowhere_even_with_upstreams_running(groq, ollama):
+    client = AsyncClient()  # no provider: auto-selection, with Groq's key and a local server at hand
+    with pytest.raises(ModelNotFoundError) as caught:
+        await client.chat.completions.create(DEFAULT_MESSAGES, "Hello")
+    assert "'Hello'" in str(caught.value)
+    assert groq.chat_requests == [] and ollama.chat_requests == []  # asked for their lists at most
+    response = await client.chat.completions.create(DEFAULT_MESSAGES, "llama3.2")  # one it lists
+    assert response.choices[0].message.content == "You said: Hello"
+    assert [request.body["model"] for request in ollama.chat_requests] == ["llama3.2"]
