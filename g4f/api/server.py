@@ -71,7 +71,9 @@ def check_settings(settings: ServerSettings) -> None:
                        settings.workers)
 
 
-def _announce(settings: ServerSettings, port: int) -> None:
+def _announce(settings: ServerSettings, port: int, first: str | None = None) -> None:
+    if first:  # e.g. g4f api's line saying which providers can answer
+        print(first, file=sys.stderr, flush=True)
     host = settings.host
     shown = f"[{host}]" if ":" in host else host
     auth = "; requests need 'Authorization: Bearer <key>'" if settings.api_keys else ""
@@ -81,12 +83,15 @@ def _announce(settings: ServerSettings, port: int) -> None:
     print(f"g4f API on http://{shown}:{port}/v1{auth}{workers} (Ctrl+C to stop)", file=sys.stderr, flush=True)
 
 
-def serve(settings: ServerSettings) -> None:
-    """Serve the API as ``settings`` say (blocking); raises OSError when the port cannot be bound."""
+def serve(settings: ServerSettings, banner: str | None = None) -> None:
+    """Serve the API as ``settings`` say (blocking); raises OSError when the port cannot be bound.
+
+    ``banner``: a line printed first once the port is bound (not by a server that cannot start).
+    """
     check_settings(settings)
     sockets = bind(settings.host, settings.port)
     try:
-        _announce(settings, sockets[0].getsockname()[1])
+        _announce(settings, sockets[0].getsockname()[1], banner)
         if settings.workers > 1:
             Supervisor(settings, sockets).run()
         else:

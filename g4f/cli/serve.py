@@ -185,7 +185,6 @@ def _one_of(names: list[str], word: str) -> str:
 
 def run(args: argparse.Namespace) -> None:
     import logging
-    import sys
 
     from g4f.api import DEFAULT_HOST, DEFAULT_PORT, serve
     from g4f.errors import G4FError
@@ -197,8 +196,8 @@ def run(args: argparse.Namespace) -> None:
     host = args.host or DEFAULT_HOST
     port = args.port if args.port is not None else DEFAULT_PORT
     chosen = settings(args, host, port)
-    print(readiness(), file=sys.stderr, flush=True)
+    first = readiness()  # before binding: once the port listens, the lines follow at once
     try:
-        serve(chosen)
+        serve(chosen, banner=first)
     except OSError as exc:
         raise G4FError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
