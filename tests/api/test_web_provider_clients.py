@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+import anthropic
 import openai
 import pytest
 
@@ -321,3 +322,22 @@ async def test_web_search_maps_to_what_the_provider_has(api, grok_upstream, monk
         assert answer.choices[0].message.content == "You said: Hello"
         assert groq.chat_requests[-1].body["model"] == "groq/compound"
         assert "web_search" not in groq.chat_requests[-1].body
+
+
+async def test_the_responses_and_messages_routes_call_tools_through_grok_too(api, grok_upstream):
+    server, client = await api()
+    grok_upstream.replies = [tool_call_text("get_weather", {"city": "Paris"}, "prompt"),
+                             tool_call_text("get_weather", {"city": "Oslo"}, "prompt")]
+    tool = {"type": "function", "name": "get_weather", "parameters": WEATHER["function"]["parameters"]}
+    response = await client.responses.create(model="grok-3", input="Weather in Paris?", tools=[tool],
+                                             extra_body={"provider": "Grok"})
+    calls = [item for item in response.output if item.type == "function_call"]
+    assert [(call.name, json.loads(call.arguments)) for call in calls] == [("get_weather", {"city": "Paris"})]
+    async with anthropic.AsyncAnthropic(base_url=server.url, api_key="unused", max_retries=0) as claude:
+        message = await claude.messages.create(
+            model="grok-3", max_tokens=256, messages=[{"role": "user", "content": "Weather in Oslo?"}],
+            tools=[{"name": "get_weather", "input_schema": WEATHER["function"]["parameters"]}],
+            extra_body={"provider": "Grok"})
+    assert message.stop_reason == "tool_use"
+    assert [(block.name, block.input) for block in message.content if block.type == "tool_use"] == [
+        ("get_weather", {"city": "Oslo"})]

@@ -267,7 +267,8 @@ class CallScanner:
         return stop, self._block(held[start:stop], body)
 
     def _json(self, held: str, start: int, end: int, final: bool) -> _Step:
-        deep = _too_deep(held, start, end)
+        brackets = held.count("{", start, end) + held.count("[", start, end)  # too few to nest too deep: no walk
+        deep = _too_deep(held, start, end) if brackets > _MAX_JSON_DEPTH else None
         if deep is not None:
             # Judged on the text up to a little past where it nests too deep (a few characters
             # more, so that an error just before that point is told from the cut).
