@@ -25,7 +25,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
-from ..providers.asyncio import _check_no_running_loop
+from ..errors import NestAsyncioError
+from ..providers.asyncio import _NESTED
 
 __all__ = ["MAX_IDLE_LOOPS", "LoopPool"]
 
@@ -33,6 +34,12 @@ T = TypeVar("T")
 
 #: Idle loops a client keeps: one per thread that calls it at the same time; more are closed.
 MAX_IDLE_LOOPS = 4
+
+
+def _check_no_running_loop() -> None:
+    # asyncio.get_running_loop() would raise (and build) a RuntimeError on every call to say no.
+    if asyncio._get_running_loop() is not None:
+        raise NestAsyncioError(_NESTED)
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
