@@ -65,9 +65,10 @@ async def _events(builder: MessageBuilder, events: AsyncIterator[Any]) -> AsyncI
             async for item in events:
                 for event in builder.feed(item):
                     yield event
-                if builder.done:  # a stop sequence: the rest is read for its usage only
-                    await _read_usage(builder, events)
+                if builder.done:
                     break
+        if builder.done:  # a stop sequence: the rest is read for its usage only
+            await _read_usage(builder, events)
     finally:
         await events.aclose()  # type: ignore[attr-defined]
     for event in builder.finish():
@@ -77,22 +78,22 @@ async def _events(builder: MessageBuilder, events: AsyncIterator[Any]) -> AsyncI
 async def _read_usage(builder: MessageBuilder, events: AsyncIterator[Any]) -> None:
     """After the text was cut at a stop sequence the upstream ignored, the rest of the stream is
     read without its text for the usage at its end: at most ``DRAIN_ITEMS`` items within
-    ``DRAIN_SECONDS`` (the limits the chat completions route keeps after such a cut)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DRAIN_SECONDS
-    for _ in range(DRAIN_ITEMS):
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return
-        try:
-            item = await asyncio.wait_for(events.__anext__(), remaining)
-        except (StopAsyncIteration, asyncio.TimeoutError):
-            return
-        except Exception as exc:  # noqa: BLE001 - the message the client gets is complete already
-            logger.debug("g4f api: reading the rest of a stream cut at a stop sequence failed: %r", exc)
-            return
-        if isinstance(item, Usage):
-            builder.usage_from(item)
+    ``DRAIN_SECONDS`` (the limits the chat completions route keeps after such a cut; one timer)."""
+    async def read() -> None:
+        count = 0
+        async for item in events:
+            if isinstance(item, Usage):
+                builder.usage_from(item)
+            count += 1
+            if count >= DRAIN_ITEMS:
+                return
+
+    try:
+        await asyncio.wait_for(read(), DRAIN_SECONDS)
+    except asyncio.TimeoutError:
+        return
+    except Exception as exc:  # noqa: BLE001 - the message the client gets is complete already
+        logger.debug("g4f api: reading the rest of a stream cut at a stop sequence failed: %r", exc)
 
 
 def _encode(event: tuple[str, dict[str, Any]]) -> bytes:

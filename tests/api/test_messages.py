@@ -272,3 +272,39 @@ async def test_the_message_validates_strictly_as_the_sdks_model(claude):
     assert [block.type for block in message.content] == ["thinking", "text", "tool_use"]
     assert message.stop_reason == "tool_use" and message.content[2].input == {"city": "Rome"}
     assert (message.usage.input_tokens, message.usage.output_tokens) == (4, 2)
+
+
+@pytest.mark.parametrize("after_the_cut", ["slow", "long"])
+async def test_the_read_after_a_stop_sequence_is_bounded(claude, monkeypatch, after_the_cut):
+    """After the cut the rest is read for its usage only within DRAIN_SECONDS and DRAIN_ITEMS:
+    an upstream that goes on (slowly, or for long) costs the client at most that."""
+    import asyncio
+    import time
+
+    from g4f.api import anthropic_messages
+    from g4f.providers.base_provider import AsyncGeneratorProvider
+
+    monkeypatch.setattr(anthropic_messages, "DRAIN_SECONDS", 0.3)
+    monkeypatch.setattr(anthropic_messages, "DRAIN_ITEMS", 50)
+
+    class Rambling(AsyncGeneratorProvider):
+        working = True
+
+        @classmethod
+        async def create_async_generator(cls, model, messages, stream=True, **kwargs):
+            yield "one two three"
+            if after_the_cut == "slow":
+                await asyncio.sleep(30)
+            else:
+                for _ in range(100):
+                    yield " more"
+            yield Usage(3, 9)
+
+    _, client = await claude()
+    started = time.monotonic()
+    with registered(Rambling):
+        message = await client.messages.create(model="m", max_tokens=50, messages=HELLO, stop_sequences=["two"],
+                                               extra_body={"provider": "Rambling"})
+    assert time.monotonic() - started < 10
+    assert message.content[0].text == "one " and message.stop_reason == "stop_sequence"
+    assert message.usage.output_tokens == 0  # not reached within the bounds
