@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from g4f.providers.tools.schema import schema_error
@@ -119,12 +119,14 @@ SCHEMAS = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(JSON, SCHEMAS)
 def test_any_value_against_any_schema_gives_an_answer_never_an_exception(value, schema):
     found = schema_error(value, schema)
     assert found is None or (isinstance(found, str) and found.startswith("arguments"))
 
 
+@settings(deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=5), st.text(max_size=5), max_size=5))
 def test_objects_of_strings_match_a_schema_that_types_each_of_their_properties(arguments):
     schema = {"type": "object", "properties": {name: {"type": "string"} for name in arguments},
