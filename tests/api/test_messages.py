@@ -308,3 +308,42 @@ async def test_the_read_after_a_stop_sequence_is_bounded(claude, monkeypatch, af
     assert time.monotonic() - started < 10
     assert message.content[0].text == "one " and message.stop_reason == "stop_sequence"
     assert message.usage.output_tokens == 0  # not reached within the bounds
+
+
+async def test_a_full_server_is_overloaded_error_529(claude):
+    """Beyond --max-in-flight: Anthropic's 529 overloaded_error, the status its clients back off on."""
+    import asyncio
+
+    from g4f.providers.base_provider import AsyncGeneratorProvider
+
+    gate = asyncio.Event()
+
+    class Gate(AsyncGeneratorProvider):
+        working = True
+        waiting = 0
+
+        @classmethod
+        async def create_async_generator(cls, model, messages, stream=True, **kwargs):
+            cls.waiting += 1
+            await gate.wait()
+            yield "done"
+
+    with registered(Gate):
+        _, client = await claude(max_in_flight=1)
+        busy = asyncio.create_task(client.messages.create(model="m", max_tokens=10, messages=HELLO,
+                                                          extra_body={"provider": "Gate"}))
+        for _ in range(500):
+            if Gate.waiting:
+                break
+            await asyncio.sleep(0.01)
+        assert Gate.waiting == 1
+        try:
+            with pytest.raises(anthropic.OverloadedError) as caught:  # the SDK's type for 529
+                await client.messages.create(model="m", max_tokens=10, messages=HELLO, extra_body={"provider": "Gate"})
+        finally:
+            gate.set()
+        assert (await busy).content[0].text == "done"
+    assert caught.value.status_code == 529
+    assert caught.value.body == {"type": "error", "error": {"type": "overloaded_error",
+                                                           "message": caught.value.body["error"]["message"]}}
+    assert "--max-in-flight" in caught.value.body["error"]["message"]
