@@ -57,15 +57,30 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     from contextlib import asynccontextmanager
 
+    class _Scope:
+        def __init__(self) -> None:
+            self.fired = False
+
+        def expired(self) -> bool:
+            return self.fired
+
     @asynccontextmanager
-    async def deadline(delay: float | None) -> AsyncIterator[None]:
+    async def deadline(delay: float | None) -> AsyncIterator[_Scope]:
         """``asyncio.timeout`` for Python 3.10: raise ``asyncio.TimeoutError`` after ``delay``."""
         task = asyncio.current_task()
         assert task is not None
-        handle = asyncio.get_running_loop().call_later(delay, task.cancel) if delay else None
+        scope = _Scope()
+
+        def fire() -> None:
+            scope.fired = True
+            task.cancel()
+
+        handle = asyncio.get_running_loop().call_later(delay, fire) if delay else None
         try:
-            yield
+            yield scope
         except asyncio.CancelledError:
+            if not scope.fired:
+                raise
             raise asyncio.TimeoutError from None
         finally:
             if handle is not None:
@@ -74,13 +89,18 @@ else:  # pragma: no cover - Python 3.10
 
 async def within(awaitable: Awaitable[_T], seconds: float | None, what: str, provider: str | None,
                  connecting: bool = False) -> _T:
-    """Await ``awaitable``; g4f's ``TimeoutError`` (``what``) after ``seconds`` without a result."""
+    """Await ``awaitable``; g4f's ``TimeoutError`` (``what``) after ``seconds`` without a result.
+
+    A timeout the awaitable raises itself (aiohttp's connect timeout) passes through as it is.
+    """
     if seconds is None:
         return await awaitable
     try:
-        async with deadline(seconds):
+        async with deadline(seconds) as scope:
             return await awaitable
     except asyncio.TimeoutError:
+        if not scope.expired():
+            raise
         error = TimeoutError(what, provider=provider)
         error.connecting = connecting
         raise error from None
