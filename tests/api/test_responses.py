@@ -180,6 +180,20 @@ async def test_previous_responses_belong_to_their_api_key(api, serve, groq_upstr
         await bob.close()
 
 
+async def test_the_kept_responses_are_bounded(api, groq_upstream, monkeypatch):
+    """Past the store's bound the oldest response is dropped: continuing it is a 404, not an error."""
+    from g4f.client import responses
+    from g4f.shared.store import Store
+
+    monkeypatch.setattr(responses, "response_store", Store("responses-bound-test", max_entries=2, ttl=60))
+    _, client = await api()
+    made = [await client.responses.create(model="llama-3.3-70b-versatile", input=f"Turn {turn}", extra_body=GROQ)
+            for turn in range(3)]
+    with pytest.raises(openai.NotFoundError):
+        await client.responses.create(input="Oldest?", previous_response_id=made[0].id)
+    assert (await client.responses.create(input="Newest", previous_response_id=made[2].id)).status == "completed"
+
+
 async def test_grok_continues_its_own_conversation(api, grok_upstream):
     _, client = await api()
     first = await client.responses.create(model="grok-3", input="Hello Grok", extra_body={"provider": "Grok"})
