@@ -137,7 +137,10 @@ def instructions(args: argparse.Namespace, base_url: str) -> int:
                    sys.executable, __file__, args.contender, args.mode, "--base-url", base_url,
                    "--requests", str(args.requests), "--chunks", str(args.chunks), "--warmup", str(args.warmup),
                    "--markers", _helper_path()]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+        # A fixed hash seed: set and dict layouts (and so the work of every lookup) repeat from
+        # run to run; with a random seed the same requests vary by about 1%.
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
         if done.returncode:
             raise RuntimeError(done.stderr[-3000:])
         dump = out + ".1"  # the dump the stop marker wrote: the measured requests alone
