@@ -51,9 +51,15 @@ def api_server(upstream: str) -> Iterator[tuple[str, int]]:
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
-        line = process.stderr.readline()  # "g4f API on http://127.0.0.1:<port>/v1 (Ctrl+C to stop)"
-        if "g4f API on" not in line:
-            raise RuntimeError(f"g4f api did not start: {line}{process.stderr.read()[-2000:]}")
+        # Up to "g4f API on http://127.0.0.1:<port>/v1 (Ctrl+C to stop)"; lines before it (which
+        # providers can answer, the web chat's address) vary. EOF: the server exited.
+        seen: list[str] = []
+        while not seen or "g4f API on" not in seen[-1]:
+            line = process.stderr.readline()
+            if not line or len(seen) > 100:
+                process.kill()
+                raise RuntimeError("g4f api did not start: " + "".join(seen)[-2000:] + process.stderr.read()[-2000:])
+            seen.append(line)
         yield f"http://127.0.0.1:{port}/v1", process.pid
     finally:
         process.terminate()
