@@ -217,7 +217,19 @@ class ProviderRegistry:
 
     def refresh(self) -> None:
         """Read the installed plugins again (after ``pip install``, or a change of the environment
-        variables); built-ins and registered providers are kept, plugins load anew when used."""
+        variables); built-ins and registered providers are kept, plugins load anew when used.
+
+        Python's import and metadata finders cache each directory's listing until its mtime
+        changes, and a directory's mtime ticks coarsely (milliseconds): a distribution or module
+        written within the same tick as an earlier look at that directory would stay unseen.
+        Their caches are dropped here, as the import system's docs ask of code that writes
+        modules at run time (and, on Python 3.11 and older, where that leaves the metadata
+        finder's cache in place, that one too).
+        """
+        from importlib.metadata import MetadataPathFinder
+
+        importlib.invalidate_caches()
+        MetadataPathFinder().invalidate_caches()  # on an instance: a plain method on 3.11, a classmethod later
         with self._lock:
             for name in self._plugins or {}:
                 self._loaded.pop(name, None)

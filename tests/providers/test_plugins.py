@@ -301,6 +301,22 @@ def test_refresh_finds_a_plugin_installed_after_the_first_listing(site):
     assert "AcmeLate" in list_providers()
 
 
+def test_refresh_finds_a_plugin_written_within_the_same_mtime_tick(site):
+    """The import and metadata finders cache a directory's listing until its mtime changes, and
+    mtimes tick coarsely: a plugin written in the same tick as an earlier look at its directory
+    (here: the look, then the files, then the directory's mtime put back) is found after refresh."""
+    import importlib.util
+
+    before = os.stat(site.root).st_mtime_ns
+    assert list_providers() and importlib.util.find_spec("acme_same_tick") is None  # both finders look
+    site.echo_module("acme_same_tick", "AcmeSameTick")
+    site.distribution("g4f-acme-same-tick", {"AcmeSameTick": "acme_same_tick:AcmeSameTick"})
+    os.utime(site.root, ns=(before, before))  # as if written within the same tick
+    registry.refresh()
+    assert "AcmeSameTick" in list_providers()
+    assert get_provider("AcmeSameTick").__name__ == "AcmeSameTick"
+
+
 def test_providers_for_a_model_include_plugins(site):
     site.echo_module("acme_model", "AcmeModel", model="acme-only-model")
     site.distribution("g4f-acme-model", {"AcmeModel": "acme_model:AcmeModel"})
