@@ -78,7 +78,7 @@ async def test_a_gzip_bomb_answer_stops_at_the_cap_without_inflating_the_rest(ho
         error, seconds, _ = await failure(groq(hostile, "bomb-json", stream=False), ResponseError)
     assert "4 MiB cap" in str(error) and "max_body_size" in str(error) and "G4F_MAX_BODY_SIZE" in str(error)
     assert error.provider == "CappedGroq"
-    assert seconds < 5  # 1 GiB inflated would take longer, and RSS would show it
+    assert seconds < 10  # not the whole 1 GiB: RSS would show it too
     assert peak.rise < RSS_ALLOWANCE_MB, f"peak RSS rose by {peak.rise:.0f} MB for a {CAP >> 20} MiB cap"
 
 
@@ -146,7 +146,7 @@ STALL = 0.5
 async def test_keep_alives_do_not_reset_the_stall_timer(hostile, via, behaviour):
     error, seconds, received = await failure(via(hostile, behaviour, read_timeout=STALL, timeout=30), TimeoutError)
     assert f"stalled for {STALL:g}s" in str(error)
-    assert STALL <= seconds < STALL + 1.0  # not the 30 s deadline, nor the 0.1 s between keep-alives
+    assert STALL <= seconds < STALL + 2.0  # not the 30 s deadline, nor the 0.1 s between keep-alives
     assert any(type(item).__name__ == "ProviderInfo" for item in received)  # the answer had begun
     assert len(hostile.paths) == 1
 
@@ -156,7 +156,7 @@ async def test_keep_alives_do_not_reset_the_stall_timer(hostile, via, behaviour)
 async def test_a_stream_that_never_ends_meets_the_whole_request_deadline(hostile, via, behaviour):
     error, seconds, received = await failure(via(hostile, behaviour, read_timeout=5, timeout=1.0), TimeoutError)
     assert "took longer than its 1s timeout" in str(error)
-    assert 1.0 <= seconds < 1.6
+    assert 1.0 <= seconds < 2.5  # the 1 s deadline (margin for a loaded machine), not the 5 s stall
     assert "Hi" in received  # real data came all along: only the deadline stops it
 
 
@@ -164,14 +164,14 @@ async def test_a_stream_that_never_ends_meets_the_whole_request_deadline(hostile
 async def test_headers_trickled_a_byte_at_a_time_end_within_the_stall_timeout(hostile, via):
     error, seconds, _ = await failure(via(hostile, "slow-headers", read_timeout=STALL, timeout=30), TimeoutError)
     assert f"no response for {STALL:g}s" in str(error)
-    assert seconds < STALL + 1.0
+    assert seconds < STALL + 2.0
 
 
 @pytest.mark.parametrize("via", [groq, grok], ids=["groq-aiohttp", "grok-curl_cffi"])
 async def test_headers_trickled_past_the_deadline_end_at_it(hostile, via):
     error, seconds, _ = await failure(via(hostile, "slow-headers", read_timeout=5, timeout=1.0), TimeoutError)
     assert "1s" in str(error)
-    assert seconds < 1.6
+    assert seconds < 2.5
 
 
 async def test_a_slow_consumer_is_not_a_stalled_upstream(hostile):
@@ -192,7 +192,7 @@ async def test_invalid_chunked_encoding_after_the_first_event_is_a_response_erro
     error, seconds, received = await failure(via(hostile, behaviour, read_timeout=1.0, timeout=30), ResponseError)
     assert "malformed" in str(error) and "chunk" in str(error).lower()
     assert not isinstance(error, (BadRequestError, ResponseStatusError)) and error.status is None
-    assert seconds < 1.0 + 0.1 + 0.5  # the stall timeout after the first event, at the latest
+    assert seconds < 1.0 + 0.1 + 1.5  # the stall timeout after the first event, at the latest (not 30 s)
     assert "Hi" in received or any(type(item).__name__ == "ProviderInfo" for item in received)
 
 
@@ -202,7 +202,7 @@ async def test_a_header_line_without_a_colon_is_a_response_error(hostile, via):
     assert "malformed" in str(error)
     assert "HTTP 400" not in str(error) and error.status is None
     assert not isinstance(error, (BadRequestError, ResponseStatusError))
-    assert seconds < 1.0
+    assert seconds < 2.0
 
 
 async def test_the_sync_api_stalls_out_too(hostile):
@@ -217,4 +217,4 @@ async def test_the_sync_api_stalls_out_too(hostile):
     started = asyncio.get_running_loop().time()
     with pytest.raises(TimeoutError, match=f"stalled for {STALL:g}s"):
         await asyncio.wait_for(asyncio.to_thread(read_all), 30)
-    assert asyncio.get_running_loop().time() - started < STALL + 1.5
+    assert asyncio.get_running_loop().time() - started < STALL + 3.0
