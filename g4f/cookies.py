@@ -23,7 +23,14 @@ from .errors import MissingRequirementsError
 from .secrets import register_secrets
 from .typing import Cookies
 
-__all__ = ["domain_matches", "get_cookies", "load_cookies_from_browsers", "read_cookie_files"]
+__all__ = [
+    "domain_matches",
+    "get_cookies",
+    "get_cookies_dir",
+    "load_cookies_from_browsers",
+    "read_cookie_files",
+    "set_cookies_dir",
+]
 
 logger = logging.getLogger("g4f")
 
@@ -177,3 +184,14 @@ def get_cookies(
     if cookies:
         return cookies
     return load_cookies_from_browsers(domain, raise_requirements_error, single_browser)
+
+
+def set_cookies_dir(directory: str | os.PathLike[str]) -> None:
+    """Read cookie files from ``directory`` from now on (gpt4free's name; the same as setting
+    ``$G4F_COOKIES_DIR``, which worker processes started later inherit)."""
+    os.environ["G4F_COOKIES_DIR"] = os.fspath(directory)
+
+
+def get_cookies_dir() -> str:
+    """The folder cookie files are read from (gpt4free's name for :func:`g4f.config.cookies_dir`)."""
+    return str(cookies_dir())

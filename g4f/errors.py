@@ -8,15 +8,25 @@
     ├── ProviderNotWorkingError       the provider is marked as not working
     ├── ResponseStatusError           any other HTTP error status; carries ``status``
     │   ├── BadRequestError           HTTP 400/413/422: the request was refused as invalid
+    │   │   ├── StreamNotSupportedError   (gpt4free) the provider cannot stream
+    │   │   └── ModelNotAllowedError      (gpt4free) the model is not allowed here
     │   ├── PaymentRequiredError      HTTP 402
-    │   └── RateLimitError            HTTP 429 (and Groq's 498 "over capacity"); carries ``retry_after``
+    │   ├── RateLimitError            HTTP 429 (and Groq's 498 "over capacity"); carries ``retry_after``
+    │   └── CloudflareError           (gpt4free) a Cloudflare challenge instead of the answer
     ├── ResponseError                 malformed or cut-short upstream data
+    │   ├── ConversationLimitError    (gpt4free) the web app's conversation is full
+    │   └── NoMediaResponseError      (gpt4free) a media request answered without media
     ├── NetworkError                  the connection failed or was reset (also a ConnectionError)
     ├── TimeoutError                  connect or read timeout, stalled stream (also builtins.TimeoutError)
     ├── NestAsyncioError              the sync API was called inside a running event loop
     ├── RetryProviderError            every candidate provider failed; carries each error
+    │   └── RetryNoProviderError      (gpt4free) there was no provider to try
     ├── NoValidHarFileError           no usable HAR/credential file was found
-    └── VersionNotFoundError          the latest version could not be looked up
+    ├── VersionNotFoundError          the latest version could not be looked up
+    └── ProviderException             (gpt4free) any other provider failure
+
+The errors marked (gpt4free) are gpt4free's names, kept so that code catching them runs: g4f
+raises none of them itself, a gpt4free-style plugin may.
 
 Every error carries ``provider`` (the provider's name, or None) and, for HTTP errors, ``status``.
 Messages are passed through :func:`g4f.secrets.redact`, so they never contain a registered key or
@@ -34,20 +44,27 @@ from .secrets import redact
 
 __all__ = [
     "BadRequestError",
+    "CloudflareError",
+    "ConversationLimitError",
     "G4FError",
     "MissingAuthError",
     "MissingRequirementsError",
+    "ModelNotAllowedError",
     "ModelNotFoundError",
     "NestAsyncioError",
     "NetworkError",
+    "NoMediaResponseError",
     "NoValidHarFileError",
     "PaymentRequiredError",
+    "ProviderException",
     "ProviderNotFoundError",
     "ProviderNotWorkingError",
     "RateLimitError",
     "ResponseError",
     "ResponseStatusError",
+    "RetryNoProviderError",
     "RetryProviderError",
+    "StreamNotSupportedError",
     "TimeoutError",
     "VersionNotFoundError",
 ]
@@ -227,3 +244,32 @@ class NoValidHarFileError(G4FError):
 
 class VersionNotFoundError(G4FError):
     """Raised when the latest published version cannot be looked up (for example offline)."""
+
+
+# -- gpt4free's other names ----------------------------------------------------------------------
+class StreamNotSupportedError(BadRequestError):
+    """Raised by gpt4free-style providers that cannot stream (g4f streams with every provider)."""
+
+
+class ModelNotAllowedError(BadRequestError):
+    """Raised by gpt4free-style providers when the model is not allowed for them or the key."""
+
+
+class CloudflareError(ResponseStatusError):
+    """Raised by gpt4free-style providers for a Cloudflare challenge page instead of the answer."""
+
+
+class ConversationLimitError(ResponseError):
+    """Raised by gpt4free-style providers when a web app's conversation reached its limit."""
+
+
+class NoMediaResponseError(ResponseError):
+    """Raised by gpt4free-style providers for a media request answered without any media."""
+
+
+class RetryNoProviderError(RetryProviderError):
+    """Raised by gpt4free's fallback when there was no provider to try."""
+
+
+class ProviderException(G4FError):
+    """Raised by gpt4free-style providers for any other failure (gpt4free's catch-all)."""

@@ -50,6 +50,14 @@ HIERARCHY = [
     (RetryProviderError, ()),
     (NoValidHarFileError, ()),
     (VersionNotFoundError, ()),
+    # gpt4free's names
+    (errors.StreamNotSupportedError, (BadRequestError,)),
+    (errors.ModelNotAllowedError, (BadRequestError,)),
+    (errors.CloudflareError, (ResponseStatusError,)),
+    (errors.ConversationLimitError, (ResponseError,)),
+    (errors.NoMediaResponseError, (ResponseError,)),
+    (errors.RetryNoProviderError, (RetryProviderError,)),
+    (errors.ProviderException, ()),
 ]
 
 

@@ -201,13 +201,14 @@ class AsyncModels(Models):
 
 class _BaseClient:
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
-                 **kwargs: Any) -> None:
+                 image_provider: Any = None, **kwargs: Any) -> None:
         from ..secrets import register_secret
 
         register_secret(api_key)
-        # Other keywords (base_url=, timeout=, ...) are defaults for every request's provider call.
+        # Other keywords (base_url=, timeout=, ...) are defaults for every request's provider call;
+        # image_provider (gpt4free's) is the default of images.generate alone.
         self._defaults: dict[str, Any] = {"provider": provider, "api_key": api_key, "proxy": proxy,
-                                          "options": kwargs}
+                                          "image_provider": image_provider, "options": kwargs}
 
     def __repr__(self) -> str:
         provider = self._defaults.get("provider")
@@ -223,8 +224,8 @@ class AsyncClient(_BaseClient):
     """
 
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(provider, api_key, proxy, **kwargs)
+                 image_provider: Any = None, **kwargs: Any) -> None:
+        super().__init__(provider, api_key, proxy, image_provider, **kwargs)
         self.chat = AsyncChat(AsyncCompletions(self._defaults))
         self.models = AsyncModels(self._defaults)
         self.responses = AsyncResponses(self._defaults, _Request)
@@ -249,8 +250,8 @@ class Client(_BaseClient):
     or until the client is garbage-collected."""
 
     def __init__(self, provider: Any = None, api_key: str | None = None, proxy: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(provider, api_key, proxy, **kwargs)
+                 image_provider: Any = None, **kwargs: Any) -> None:
+        super().__init__(provider, api_key, proxy, image_provider, **kwargs)
         self._loops = LoopPool()
         weakref.finalize(self, self._loops.close)
         self.chat = Chat(Completions(self._defaults, self._loops))

@@ -191,7 +191,9 @@ async def _generate(defaults: dict[str, Any], prompt: Any, model: Any = None, n:
     for name, value in defaults.get("options", {}).items():
         kwargs.setdefault(name, value)
     kwargs = {key: value for key, value in kwargs.items() if value is not None}
-    resolved = _image_provider(model or "", provider if provider is not None else defaults.get("provider"))
+    if provider is None:  # the client's image_provider (gpt4free's), else its provider
+        provider = defaults.get("image_provider") or defaults.get("provider")
+    resolved = _image_provider(model or "", provider)
     name = provider_name(resolved)
     model = model or getattr(resolved, "default_image_model", None) or getattr(resolved, "default_model", "")
     images = await _collect(_events(resolved, str(model), prompt, n, size, response_format, kwargs), name)

@@ -84,10 +84,15 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     @classmethod
     def get_api_base(cls, base_url: str | None = None) -> str:
         """``base_url`` if given, else ``$api_base_env`` if set (read as the tools that define the
-        variable read it: :mod:`._base_url`), else ``api_base``; no trailing slash."""
+        variable read it: :mod:`._base_url`), else ``api_base``; no trailing slash.
+
+        A subclass written for gpt4free declares its root as ``base_url = "https://..."``: that
+        class attribute counts as ``api_base``.
+        """
         if not base_url and cls.api_base_env:
             base_url = base_url_from_env(cls.api_base_env)
-        base = base_url or cls.api_base
+        declared = getattr(cls, "base_url", None)
+        base = base_url or cls.api_base or (declared if isinstance(declared, str) else None)
         if not base:
             raise BadRequestError("no API base URL: pass base_url=", provider=cls.get_name())
         return base.rstrip("/")
