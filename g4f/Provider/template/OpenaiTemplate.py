@@ -212,9 +212,10 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         ``connect_timeout`` the connection and ``read_timeout`` (default 120 s) the response
         headers, each silence and the time between two data events of a stream (keep-alive
         comments do not count): past any of them, ``g4f.errors.TimeoutError``. A non-streamed
-        answer larger than ``max_body_size`` (decoded) is a ``ResponseError``. Failures before the first output are retried under ``retry_policy`` (default: the
-        provider's own, with ``max_retries``): 429, 5xx and connection errors; see
-        :mod:`g4f.providers.retry`. Nothing is sent before the stream is first read.
+        answer larger than ``max_body_size`` (decoded) is a ``ResponseError``. Failures before
+        the first output are retried under ``retry_policy`` (default: the provider's own, with
+        ``max_retries``): 429, 5xx and connection errors; see :mod:`g4f.providers.retry`.
+        Nothing is sent before the stream is first read.
         """
         request = _Request(cls, model, messages, stream, api_key, base_url or api_base, kwargs, extra_body,
                            [*(media or []), *(images or [])], (headers, extra_headers), proxy,
