@@ -129,7 +129,7 @@ def _installed_entry_points() -> Iterator[tuple[PluginInfo, Any]]:
             found = list(dist.entry_points.select(group=ENTRY_POINT_GROUP))
             if not found:
                 continue
-            name, version = _distribution_name(dist), str(dist.version or "")
+            name, version = _distribution_name(dist), _metadata_field(dist, "Version")
         except Exception as exc:  # noqa: BLE001  broken metadata must not break the other plugins
             where = getattr(dist, "_path", None) or dist
             _warn(f"g4f skipped the plugins of {where}: its metadata cannot be read: {type(exc).__name__}: {exc}")
@@ -139,8 +139,15 @@ def _installed_entry_points() -> Iterator[tuple[PluginInfo, Any]]:
 
 
 def _distribution_name(dist: Any) -> str:
+    return _metadata_field(dist, "Name")
+
+
+def _metadata_field(dist: Any, field: str) -> str:
+    """A metadata field, "" where it is missing. ``.get``, not ``dist.version``: the standard
+    library's metadata answers None for a missing field, the ``importlib_metadata`` backport
+    (whose finder joins ``distributions()`` once anything imports it) raises KeyError."""
     metadata = dist.metadata
-    return str((metadata.get("Name") if metadata is not None else None) or "")
+    return str((metadata.get(field) if metadata is not None else None) or "")
 
 
 def _env_flag(name: str) -> bool:

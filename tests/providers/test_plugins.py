@@ -389,6 +389,21 @@ def test_a_distribution_with_incomplete_metadata_still_loads(site):
     assert get_provider("AcmeNameless").__name__ == "AcmeNameless"
 
 
+@pytest.mark.parametrize("library", ["importlib.metadata", "importlib_metadata"])
+def test_incomplete_metadata_reads_as_empty_through_either_metadata_library(site, library):
+    """``distributions()`` also yields the ``importlib_metadata`` backport's objects once anything
+    imports it (its finder joins sys.meta_path), and there a missing field raises KeyError."""
+    import importlib
+
+    from g4f.providers.registry import _distribution_name, _metadata_field
+
+    metadata = pytest.importorskip(library) if library == "importlib_metadata" else importlib.import_module(library)
+    info = site.distribution("g4f-acme-fieldless", {})
+    (info / "METADATA").write_text("Metadata-Version: 2.1\n")
+    dist = metadata.PathDistribution(info)
+    assert (_distribution_name(dist), _metadata_field(dist, "Version")) == ("", "")
+
+
 def test_a_distribution_with_unreadable_entry_points_is_skipped_and_the_others_work(site):
     site.echo_module("acme_neighbour", "AcmeNeighbour")
     site.distribution("g4f-acme-neighbour", {"AcmeNeighbour": "acme_neighbour:AcmeNeighbour"})
