@@ -182,8 +182,11 @@ class RedisLink:
                 try:
                     await callback()
                 except Unavailable:
-                    break  # down again: the next probe runs the callbacks once more
-            return
+                    break  # down again: this probe goes on and runs the callbacks once more
+            if self.up:
+                return
+            # Down again while sharing resumed (a connection the kill left in the pool, Redis
+            # flapping): trouble() started no probe since this one still runs, so it goes on.
 
     # -- calls -------------------------------------------------------------------------------
     async def run(self, call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:

@@ -321,6 +321,31 @@ async def test_a_redis_that_stops_answering_costs_one_timeout(redis_server, capl
         await state.close()
 
 
+async def test_a_link_that_goes_down_while_sharing_resumes_keeps_probing(redis_server):
+    # After an outage the probe runs the on-up callbacks (the resync); a call among them that
+    # fails (a connection the outage left in the pool) takes the link down again while the probe
+    # still runs, so no new probe starts: this one must go on, or sharing never resumes.
+    from g4f.shared.redis_link import RedisLink, Unavailable
+
+    link = RedisLink(redis_server.url, timeout=0.5, retry_interval=0.05)
+    assert await link.start()
+    calls = []
+
+    async def resync() -> None:
+        calls.append(link.up)
+        if len(calls) == 1:
+            link.trouble(ConnectionError("a stale pooled connection"))
+            raise Unavailable(link.url)
+
+    link.on_up.append(resync)
+    try:
+        link.trouble(ConnectionError("Redis went away"))
+        await eventually(lambda: len(calls) >= 2 and link.up, timeout=5)
+        assert calls == [True, True]
+    finally:
+        await link.close()
+
+
 async def test_code_on_another_event_loop_uses_local_state(workers):
     (a,) = await workers(1)
     use_backend(a.backend)
