@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from .._events import ResponseType, extra_attribute
 from ..auth.result import AuthResult  # re-exported: an event defined in the auth layer, imported from here
+from .types import provider_name
 
 __all__ = [
     "AuthResult",
@@ -207,9 +208,10 @@ class ProviderInfo(ResponseType):
     @classmethod
     def of(cls, provider: Any, model: str | None = None) -> ProviderInfo:
         """The info a provider's declared attributes give: its name, label and home page, and
-        ``model`` with aliases resolved (the provider's default model when none is given)."""
-        from .types import provider_name
+        ``model`` with aliases resolved (the provider's default model when none is given).
 
+        Once per request: no import statement here (one costs about 9,000 instructions a call).
+        """
         model = model or getattr(provider, "default_model", "") or None
         aliases = getattr(provider, "model_aliases", None)
         if model and isinstance(aliases, Mapping):

@@ -157,12 +157,14 @@ def body_too_large(limit: int, provider: str | None = None, what: str = "answer"
                          f"max_body_size or ${MAX_BODY_SIZE_ENV} sets it", provider=provider)
 
 
-async def read_body(response: Any, limit: int | None = None, provider: str | None = None) -> bytes:
+async def read_body(response: Any, limit: int | None = None, provider: str | None = None,
+                    watch: StallWatch | None = None) -> bytes:
     """The whole body of an aiohttp or curl_cffi response, decoded; ``ResponseError`` (naming the
     cap) as soon as more than ``limit`` bytes (default :func:`max_body_size`) came out of it.
 
     The bytes are counted as they are decoded and read, so a compressed bomb stops early and the
-    rest is never inflated (the caller's ``async with`` closes the connection).
+    rest is never inflated (the caller's ``async with`` closes the connection). ``watch`` (in its
+    ``"body"`` phase) is told of every chunk: only a silence of its length fails the read.
     """
     limit = max_body_size(limit)
     length = response.headers.get("Content-Length")
@@ -176,34 +178,57 @@ async def read_body(response: Any, limit: int | None = None, provider: str | Non
             parts.clear()
             raise body_too_large(limit, provider)
         parts.append(chunk)
+        if watch is not None:
+            watch.last = watch.now()
     return b"".join(parts)
 
 
 class StallWatch:
-    """Fails a stream when no data event came from its upstream for ``seconds``.
+    """The read timeout of one response: fails it when nothing came from its upstream for ``seconds``.
 
-    The reader sets ``paused`` while its caller holds an event (a slow consumer is not a stalled
-    upstream) and ``last = now()`` once the caller asks for more. The watch is one timer per
-    stream, moved only when it fires, so the hot path pays two stores and one clock read per chunk
-    that held events, and nothing for the others. When it fires, the pending read fails with
-    :meth:`error`: aiohttp's body reader and g4f's curl ``StreamResponse`` take the error
-    (``set_exception`` / ``fail``); any other response has its reading task cancelled, which the
-    reader turns into the error (:meth:`caught`).
+    One loop timer per request, moved only when it fires, through three phases: the wait for the
+    headers (``phase="headers"``, before :meth:`attach`: the reading task is cancelled and the
+    opener turns that into the error with :meth:`caught`), then each silence of a body read whole
+    (``"body"``: the reader sets ``last = now()`` per chunk), or the time without a data event of
+    an event stream (``"stream"``: keep-alive comments are bytes, not events). aiohttp's own
+    ``sock_read`` is not needed beside it: it restarts at every byte (headers trickled a byte at a
+    time would last until the whole deadline) and is rescheduled on every packet.
+
+    In a stream the reader sets ``paused`` while its caller holds an event (a slow consumer is
+    not a stalled upstream) and ``last = now()`` once the caller asks for more, so the hot path
+    pays two stores and one clock read per chunk that held events, and nothing for the others.
+    When it fires after the headers, the pending read fails with :meth:`error`: aiohttp's body
+    reader and g4f's curl ``StreamResponse`` take the error (``set_exception`` / ``fail``); any
+    other response has its reading task cancelled, which the reader turns into the error
+    (:meth:`caught`).
     """
 
-    __slots__ = ("_handle", "_loop", "_provider", "_response", "_seconds", "_task", "fired", "last", "now", "paused")
+    __slots__ = ("_cancelling", "_handle", "_loop", "_provider", "_response", "_seconds", "_task", "fired", "last",
+                 "now", "paused", "phase")
 
-    def __init__(self, seconds: float, response: Any, provider: str | None) -> None:
+    def __init__(self, seconds: float, response: Any, provider: str | None, phase: str = "stream") -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
+        # asyncio.timeout's rule: a cancel from outside while ours is pending stays a cancel.
+        self._cancelling = 0
+        if sys.version_info >= (3, 11) and self._task is not None:
+            self._cancelling = self._task.cancelling()
         self._seconds = seconds
         self._response = response
         self._provider = provider
+        self.phase = phase
         self.now = self._loop.time
         self.last = self.now()
         self.paused = False
         self.fired = False
         self._handle = self._loop.call_at(self.last + seconds, self._check)
+
+    def attach(self, response: Any, phase: str) -> None:
+        """The headers are in: from now on the watch times ``response``'s body (``"body"`` or
+        ``"stream"``), its silences counted from here."""
+        self._response = response
+        self.phase = phase
+        self.last = self.now()
 
     def _check(self) -> None:
         due = self.last + self._seconds
@@ -212,12 +237,11 @@ class StallWatch:
             self._handle = self._loop.call_at(now + self._seconds if self.paused else due, self._check)
             return
         self.fired = True
-        error = self.error()
         content: Any = getattr(self._response, "content", None)
         if callable(getattr(content, "set_exception", None)):  # aiohttp: the pending read raises it
-            content.set_exception(error)
+            content.set_exception(self.error())
         elif callable(getattr(self._response, "fail", None)):  # g4f's curl_cffi StreamResponse
-            self._response.fail(error)
+            self._response.fail(self.error())
         elif self._task is not None and not self._task.done():
             self._task.cancel()
 
@@ -226,14 +250,13 @@ class StallWatch:
 
     def caught(self) -> bool:
         """In an ``except CancelledError``: whether this watch's cancel is the one caught (then
-        it is taken back, and the reader raises :meth:`error` instead)."""
+        it is taken back, and the reader raises :meth:`error` instead). A task also cancelled
+        from outside stays cancelled."""
         if not self.fired or self._task is None or self._task.done():
             return False
         self.fired = False
         uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
-        if uncancel is not None:
-            uncancel()
-        return True
+        return uncancel is None or uncancel() <= self._cancelling
 
     def error(self) -> ResponseError | TimeoutError:
         """What the stall means: a response aiohttp stopped parsing (invalid chunked encoding,
@@ -246,4 +269,10 @@ class StallWatch:
             detail = str(getattr(failure, "message", "") or "").splitlines()
             return ResponseError("the upstream's response is malformed"
                                  + (f" ({detail[0].strip().rstrip(':')})" if detail else ""), provider=self._provider)
+        if self.phase == "headers":
+            error = TimeoutError(f"no response for {self._seconds:g}s", provider=self._provider)
+            error.connecting = True  # no response began: trying again may help
+            return error
+        if self.phase == "body":
+            return TimeoutError(f"no data for {self._seconds:g}s", provider=self._provider)
         return TimeoutError(f"the stream stalled for {self._seconds:g}s (no data event)", provider=self._provider)

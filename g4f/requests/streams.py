@@ -61,18 +61,21 @@ def _event_error(data: bytes, provider: str | None) -> ResponseError:
 
 
 async def sse_stream(
-    response: Any, provider: str | None = None, *, require_done: bool = True, stall_timeout: float | None = None
+    response: Any, provider: str | None = None, *, require_done: bool = True, stall_timeout: float | None = None,
+    watch: StallWatch | None = None,
 ) -> AsyncIterator[Any]:
     """Yield the JSON payload of each server-sent event until ``data: [DONE]``.
 
     Raises ResponseError for a payload that is not JSON, an ``event: error``, a body cut short by
     the transport, or (when ``require_done``) a stream that ends without ``[DONE]``. With
     ``stall_timeout``, ``TimeoutError`` when no data event came for that long: comments
-    (keep-alives) do not count as one (:class:`~g4f.requests.limits.StallWatch`).
+    (keep-alives) do not count as one (:class:`~g4f.requests.limits.StallWatch`); or ``watch``,
+    the one that timed the headers (the request's one timer), in its ``"stream"`` phase.
     """
     decoder = SSEDecoder(provider)
     done = False
-    watch = StallWatch(stall_timeout, response, provider) if stall_timeout else None
+    if watch is None and stall_timeout:
+        watch = StallWatch(stall_timeout, response, provider)
     try:
         async for chunk in iter_bytes(response):
             if done:
@@ -119,16 +122,19 @@ async def sse_stream(
 
 
 async def ndjson_stream(
-    response: Any, provider: str | None = None, *, stall_timeout: float | None = None
+    response: Any, provider: str | None = None, *, stall_timeout: float | None = None,
+    watch: StallWatch | None = None,
 ) -> AsyncIterator[Any]:
     """Yield each line of a newline-delimited JSON body, parsed.
 
     NDJSON has no terminator of its own; the caller decides whether the stream was complete.
     A body cut short by the transport raises ResponseError. With ``stall_timeout``,
-    ``TimeoutError`` when no line came for that long (blank lines do not count).
+    ``TimeoutError`` when no line came for that long (blank lines do not count); or ``watch``, as
+    for :func:`sse_stream`.
     """
     decoder = NDJSONDecoder(provider)
-    watch = StallWatch(stall_timeout, response, provider) if stall_timeout else None
+    if watch is None and stall_timeout:
+        watch = StallWatch(stall_timeout, response, provider)
     try:
         async for chunk in iter_bytes(response):
             lines = decoder.feed(chunk)

@@ -175,6 +175,20 @@ class HostileServer:
             await writer.drain()
             await asyncio.sleep(self.interval)
 
+    async def _stall_json(self, writer: asyncio.StreamWriter) -> None:
+        # A non-streamed answer that begins and then goes silent (its length says more is due).
+        writer.write(self._head("application/json", "Content-Length: 1000", "Connection: close") + b'{"id": "c1", ')
+        await writer.drain()
+        await asyncio.sleep(_STAY_OPEN)
+
+    async def _trickle_json(self, writer: asyncio.StreamWriter) -> None:
+        # A non-streamed answer that never ends: a byte of whitespace at every interval, no silence.
+        writer.write(self._head("application/json", "Content-Length: 1000000", "Connection: close") + b'{"id": ')
+        while True:
+            await writer.drain()
+            await asyncio.sleep(self.interval)
+            writer.write(b" ")
+
     async def _slow_headers(self, writer: asyncio.StreamWriter) -> None:
         text = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 4000
         for byte in range(len(text)):

@@ -174,6 +174,21 @@ async def test_headers_trickled_past_the_deadline_end_at_it(hostile, via):
     assert seconds < 2.5
 
 
+async def test_a_non_streamed_answer_that_goes_silent_ends_within_the_stall_timeout(hostile):
+    error, seconds, _ = await failure(groq(hostile, "stall-json", stream=False, read_timeout=STALL, timeout=30),
+                                      TimeoutError)
+    assert f"no data for {STALL:g}s" in str(error) and error.provider == "CappedGroq"
+    assert STALL <= seconds < STALL + 2.0  # not the 30 s deadline
+
+
+async def test_a_non_streamed_answer_that_trickles_meets_the_whole_request_deadline(hostile):
+    """Bytes every 0.1 s are not a silence: the 0.5 s stall timer restarts at each, the 1 s deadline ends it."""
+    error, seconds, _ = await failure(groq(hostile, "trickle-json", stream=False, read_timeout=STALL, timeout=1.0),
+                                      TimeoutError)
+    assert "took longer than its 1s timeout" in str(error)
+    assert 1.0 <= seconds < 2.5
+
+
 async def test_a_slow_consumer_is_not_a_stalled_upstream(hostile):
     """The stall timer measures the upstream: a caller that holds each event longer than the stall
     timeout still gets the whole stream (here until the deadline)."""

@@ -267,9 +267,9 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         return _Exchange(cls, url, payload, headers, proxy, timeouts, model)
 
     @classmethod
-    async def _read_json(cls, response: Any, provider: str) -> Any:
+    async def _read_json(cls, response: Any, provider: str, watch: Any = None) -> Any:
         # Counted as it is decoded: a gzip bomb stops at the cap, not after inflating it.
-        body = await _deferred.read_body(response, cls.max_body_size, provider)
+        body = await _deferred.read_body(response, cls.max_body_size, provider, watch)
         try:
             return _deferred.loads(body)
         except ValueError:
@@ -323,15 +323,16 @@ class _Request:
         model, url, payload, headers = self._prepared
         name = provider.get_name()
         state = AnswerState(name, model, provider._prices(model))
-        async with provider._open(url, payload, headers, self._proxy, self._timeouts, model) as response:
+        exchange = provider._open(url, payload, headers, self._proxy, self._timeouts, model)
+        async with exchange as response:
             yield ProviderInfo.of(provider, model)
             if _is_event_stream(response):
-                stall = self._timeouts[2] or _deferred.DEFAULT_READ_TIMEOUT
-                events = _deferred.sse_stream(response, name, stall_timeout=stall)
+                exchange.watch.attach(response, "stream")
+                events = _deferred.sse_stream(response, name, watch=exchange.watch)
                 async for item in stream_events(events, state):
                     yield item
             else:
-                for item in completion_events(await provider._read_json(response, name), state):
+                for item in completion_events(await provider._read_json(response, name, exchange.watch), state):
                     yield item
 
 
@@ -341,7 +342,7 @@ class _Request:
 _deferred = LazyImports(
     ModelUtils="g4f.models", get_session="g4f.requests.aiohttp_session",
     make_timeout="g4f.requests.aiohttp_session", dumps="g4f.requests.jsonlib", loads="g4f.requests.jsonlib",
-    sse_stream="g4f.requests.streams", read_body="g4f.requests.limits", within="g4f.requests.limits",
+    sse_stream="g4f.requests.streams", read_body="g4f.requests.limits", StallWatch="g4f.requests.limits",
     DEFAULT_READ_TIMEOUT="g4f.requests.aiohttp_session",
 )
 
@@ -361,33 +362,42 @@ class _Exchange:
     (reading the body) and on leaving.
     """
 
-    __slots__ = ("_args", "_provider", "_request", "_started")
+    __slots__ = ("_args", "_provider", "_request", "_started", "watch")
 
     def __init__(self, provider: type[OpenaiTemplate], *args: Any) -> None:
         self._provider = provider
         self._args = args
         self._request: Any = None
         self._started = 0.0
+        self.watch: Any = None
 
     async def __aenter__(self) -> Any:
         url, payload, headers, proxy, timeouts, model = self._args
         session = await _deferred.get_session()
-        self._started = asyncio.get_running_loop().time()
+        # The read timeout is one timer for the whole request (StallWatch): the headers within
+        # it, then each silence of the body ("body"), or of the event stream once the reader
+        # attaches it there; aiohttp keeps the whole-request deadline and the connect timeout.
+        watch = self.watch = _deferred.StallWatch(timeouts[2] or _deferred.DEFAULT_READ_TIMEOUT, None,
+                                                  self._provider.get_name(), "headers")
+        self._started = watch.last
         try:
             self._request = session.post(url, data=_deferred.dumps(payload), headers=headers, proxy=proxy,
-                                         timeout=_deferred.make_timeout(*timeouts))
-            # The headers within the stall timeout: aiohttp's sock_read restarts at every byte,
-            # so headers trickled a byte at a time would otherwise last until the whole deadline.
-            read = timeouts[2] or _deferred.DEFAULT_READ_TIMEOUT
-            response = await _deferred.within(self._request.__aenter__(), read, f"no response for {read:g}s",
-                                              self._provider.get_name(), connecting=True)
+                                         timeout=_deferred.make_timeout(timeouts[0], timeouts[1], watched=True))
+            response = await self._request.__aenter__()
+        except asyncio.CancelledError:
+            watch.stop()
+            if watch.caught():
+                raise watch.error() from None
+            raise
         except Exception as exc:
+            watch.stop()
             mapped = self._mapped(exc)
             if isinstance(mapped, TimeoutError):
                 mapped.connecting = True  # no response began: trying again may help
             if mapped is exc:
                 raise
             raise mapped from exc
+        watch.attach(response, "body")
         if response.status >= 400:
             try:
                 await self._provider._raise_for_status(response, model)
@@ -410,6 +420,7 @@ class _Exchange:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         traceback: TracebackType | None) -> bool:
+        self.watch.stop()
         try:
             await self._request.__aexit__(exc_type, exc, traceback)
         except Exception as error:

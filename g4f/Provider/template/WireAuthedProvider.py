@@ -133,10 +133,10 @@ class WireAuthedProvider(AsyncAuthedProvider, WireProvider):
             auth_result.cookies, impersonate=auth_result.extra.get("impersonate") or cls.impersonate, proxy=proxy,
             timeout=timeout if timeout is not None else cls.request_timeout,
             read_timeout=read_timeout if read_timeout is not None else cls.read_timeout)
-        async with _exchange(request, name) as response:
+        async with _exchange(request, name) as (response, _):
             auth_result.update_cookies(_set_cookies(response))
             await raise_for_status(response, name)
-            body = await read_body(response, max_size, name)
+            body = await read_body(response, max_size, name)  # timed by the exchange's watch ("body")
         try:
             return loads(body)
         except ValueError:

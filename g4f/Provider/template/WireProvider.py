@@ -43,6 +43,7 @@ Keyword arguments the protocol takes are declared in ``parameters`` and reach
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -269,7 +270,7 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
         from ...requests.streams import ndjson_stream, sse_stream
 
         name = cls.get_name()
-        async with _exchange(request, name) as response:
+        async with _exchange(request, name) as (response, watch):
             if on_response is not None:
                 on_response(response)
             await raise_for_status(response, name, request.model)
@@ -280,8 +281,10 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
             yield ProviderInfo.of(cls, request.model)
             # The stall timeout runs between data events: keep-alive comments and blank lines are not answers.
             stall = request.read_timeout
-            events = sse_stream(response, name, require_done=False, stall_timeout=stall) if cls.decoder == "sse" else (
-                ndjson_stream(response, name, stall_timeout=stall))
+            if watch is not None:  # aiohttp: the timer that timed the headers goes on
+                watch.attach(response, "stream")
+            events = (sse_stream(response, name, require_done=False, stall_timeout=stall, watch=watch)
+                      if cls.decoder == "sse" else ndjson_stream(response, name, stall_timeout=stall, watch=watch))
             async for data in events:
                 for event in answer.feed(data):
                     yield event
@@ -295,8 +298,10 @@ class WireProvider(AsyncGeneratorProvider, ProviderModelMixin):
 
 
 @asynccontextmanager
-async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[Any]:
-    """POST ``request`` on the loop's pooled session of the right backend; yields the response.
+async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[tuple[Any, Any]]:
+    """POST ``request`` on the loop's pooled session of the right backend; yields the response
+    and, for aiohttp, the :class:`~g4f.requests.limits.StallWatch` that timed its headers (the
+    request's one read timer; curl_cffi's ``StreamSession`` times its reads itself).
 
     Transport errors (connecting, and reading inside the block) come out as g4f errors.
     """
@@ -309,19 +314,29 @@ async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[Any]:
             timeout=(request.connect_timeout, read) if request.connect_timeout and read else read,
             total_timeout=request.timeout, provider=provider, max_body_size=request.max_body_size)
         async with session.post(request.url, json=request.payload) as response:
-            yield response
+            yield response, None
         return
     from ...requests.aiohttp_session import DEFAULT_READ_TIMEOUT, get_session, make_timeout
-    from ...requests.limits import within
+    from ...requests.limits import StallWatch
     from ...requests.transport import map_transport_errors
 
     http = await get_session()
-    read = request.read_timeout or DEFAULT_READ_TIMEOUT
-    async with map_transport_errors(provider):
-        # The headers within the stall timeout (aiohttp's sock_read restarts at every trickled byte).
-        reply: Any = await within(http.post(  # aiohttp's request context manager is awaitable
-            request.url, json=request.payload, headers=dict(request.headers), cookies=request.cookies or None,
-            proxy=request.proxy, timeout=make_timeout(request.timeout, request.connect_timeout, request.read_timeout),
-        ), read, f"no response for {read:g}s", provider, connecting=True)
-        async with reply:
-            yield reply
+    # The headers within the stall timeout (aiohttp's sock_read restarts at every trickled byte).
+    watch = StallWatch(request.read_timeout or DEFAULT_READ_TIMEOUT, None, provider, "headers")
+    try:
+        async with map_transport_errors(provider):
+            try:
+                reply: Any = await http.post(  # aiohttp's request context manager is awaitable
+                    request.url, json=request.payload, headers=dict(request.headers),
+                    cookies=request.cookies or None, proxy=request.proxy,
+                    timeout=make_timeout(request.timeout, request.connect_timeout, watched=True))
+            except asyncio.CancelledError:
+                watch.stop()
+                if watch.caught():
+                    raise watch.error() from None
+                raise
+            watch.attach(reply, "body")
+            async with reply:
+                yield reply, watch
+    finally:
+        watch.stop()
