@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import ResponseError
@@ -200,7 +200,7 @@ async def _retry_or_raise(exc: Exception, name: str, policy: RetryPolicy | None,
 
 
 async def run_attempts(
-    open_attempt: Callable[[], AsyncIterator[Any]],
+    open_attempt: Callable[[], AsyncIterator[Any] | Awaitable[list[Any]]],
     provider: Any,
     model: str,
     policy: RetryPolicy | None = None,
@@ -208,31 +208,49 @@ async def run_attempts(
     """The stream of ``open_attempt()``, tried again under ``policy`` while nothing was output.
 
     The one retry loop of g4f, and where a provider's stream is shaped (module docstring).
+    ``open_attempt()`` gives an async iterator of chunks, or an awaitable of all of them (a
+    non-streamed answer, read whole: no generator between the answer and this loop).
     """
     name = provider_name(provider)
     stream: Any = None
+    whole: Iterator[Any] | None = None
     try:
         retries = 0
         while True:
             opening = _Opening()
             try:
-                stream = open_attempt()
-                async for chunk in stream:
-                    if opening.take(chunk, name):
-                        break
-                    if isinstance(chunk, RequestLogin):
-                        yield chunk
+                opened = open_attempt()
+                if hasattr(opened, "__aiter__"):
+                    stream = opened
+                    async for chunk in stream:
+                        if opening.take(chunk, name):
+                            break
+                        if isinstance(chunk, RequestLogin):
+                            yield chunk
+                else:
+                    whole = iter(await opened)
+                    for chunk in whole:
+                        if opening.take(chunk, name):
+                            break
+                        if isinstance(chunk, RequestLogin):
+                            yield chunk
                 if not opening.started:
                     raise ResponseError("the provider returned an empty answer", provider=name)
             except Exception as exc:  # noqa: BLE001 - retried or raised as it is, by the policy's rule
                 await _aclose(stream)
-                stream = None
+                stream = whole = None
                 await _retry_or_raise(exc, name, policy, retries)
                 retries += 1
                 continue
             break
         for chunk in opening.chunks(provider, model):
             yield chunk
+        if whole is not None:
+            for chunk in whole:
+                shaped = _shaped(chunk, name)
+                if shaped is not None:
+                    yield shaped
+            return
         try:
             async for chunk in stream:
                 if type(chunk) is str:  # the hot path: a text delta
@@ -251,6 +269,18 @@ async def run_attempts(
             raise mapped from exc
     finally:
         await _aclose(stream)
+
+
+def _shaped(chunk: Any, name: str) -> Any:
+    """A chunk after the first output as it is passed on (None: dropped), as the stream loop of
+    :func:`run_attempts` does inline."""
+    if type(chunk) is str:
+        return chunk or None
+    if chunk is None or isinstance(chunk, ProviderInfo):
+        return None
+    if isinstance(chunk, (ResponseType, str)):
+        return chunk
+    raise _not_a_chunk(chunk, name)
 
 
 def _not_a_chunk(chunk: object, name: str) -> TypeError:

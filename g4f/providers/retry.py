@@ -26,13 +26,14 @@ random factor in [0.5, 1) so that many clients spread out.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
 from ..errors import G4FError, NetworkError, RateLimitError, ResponseError, ResponseStatusError, TimeoutError
 from .failures import is_provider_failure
 
-__all__ = ["RetryPolicy"]
+__all__ = ["RetryPolicy", "shared_policy"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,13 @@ class RetryPolicy:
     def _backoff(self, retry_number: int) -> float:
         wait = min(self.max_delay, self.backoff * 2.0**retry_number)
         return wait * (0.5 + random.random() / 2) if self.jitter else wait
+
+
+@functools.lru_cache(maxsize=256)
+def shared_policy(max_retries: int, backoff: float, max_delay: float) -> RetryPolicy:
+    """The (immutable, shared) policy with these settings: a provider's own policy is asked for
+    on every request, and building a frozen dataclass costs about 15,000 instructions."""
+    return RetryPolicy(max_retries=max_retries, backoff=backoff, max_delay=max_delay)
 
 
 def _broken_connection(error: ResponseError) -> bool:

@@ -13,7 +13,8 @@ time, whatever it sends:
   (``timeout=``, default :data:`DEFAULT_REQUEST_TIMEOUT`), the response headers and each silence
   (``read_timeout=``, the *stall timeout*), and, for event streams, the time without a data event
   (:class:`StallWatch`): SSE comments and blank NDJSON lines are bytes, not answers, so a trickle
-  of keep-alives does not keep a request open.
+  of keep-alives does not keep a request open. Over aiohttp all three are one loop timer per
+  request (:class:`StallWatch`); curl_cffi's ``StreamSession`` keeps its own.
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ async def read_body(response: Any, limit: int | None = None, provider: str | Non
 
 
 class StallWatch:
-    """The read timeout of one response: fails it when nothing came from its upstream for ``seconds``.
+    """The read timeout of one response: fails it when nothing came from its upstream for ``seconds``
+    (and, given ``total``, when the whole request took longer than that).
 
     One loop timer per request, moved only when it fires, through three phases: the wait for the
     headers (``phase="headers"``, before :meth:`attach`: the reading task is cancelled and the
@@ -203,10 +205,11 @@ class StallWatch:
     (:meth:`caught`).
     """
 
-    __slots__ = ("_cancelling", "_handle", "_loop", "_provider", "_response", "_seconds", "_task", "fired", "last",
-                 "now", "paused", "phase")
+    __slots__ = ("_cancelling", "_deadline", "_handle", "_loop", "_provider", "_response", "_seconds", "_task",
+                 "_total", "expired", "fired", "last", "now", "paused", "phase")
 
-    def __init__(self, seconds: float, response: Any, provider: str | None, phase: str = "stream") -> None:
+    def __init__(self, seconds: float, response: Any, provider: str | None, phase: str = "stream",
+                 total: float | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         # asyncio.timeout's rule: a cancel from outside while ours is pending stays a cancel.
@@ -221,7 +224,12 @@ class StallWatch:
         self.last = self.now()
         self.paused = False
         self.fired = False
-        self._handle = self._loop.call_at(self.last + seconds, self._check)
+        #: ``total``: the whole request's deadline too, from now (the opener's watch): past it,
+        #: the request fails however busy the upstream is ("took longer than its ...").
+        self._total = total
+        self._deadline = self.last + total if total else float("inf")
+        self.expired = False
+        self._handle = self._loop.call_at(min(self.last + seconds, self._deadline), self._check)
 
     def attach(self, response: Any, phase: str) -> None:
         """The headers are in: from now on the watch times ``response``'s body (``"body"`` or
@@ -233,8 +241,11 @@ class StallWatch:
     def _check(self) -> None:
         due = self.last + self._seconds
         now = self._loop.time()
-        if self.paused or now < due - 0.001:  # call_at may run a timer up to a clock tick early
-            self._handle = self._loop.call_at(now + self._seconds if self.paused else due, self._check)
+        if now >= self._deadline - 0.001:  # call_at may run a timer up to a clock tick early
+            self.expired = True
+        elif self.paused or now < due - 0.001:
+            self._handle = self._loop.call_at(min(now + self._seconds if self.paused else due, self._deadline),
+                                              self._check)
             return
         self.fired = True
         content: Any = getattr(self._response, "content", None)
@@ -269,10 +280,13 @@ class StallWatch:
             detail = str(getattr(failure, "message", "") or "").splitlines()
             return ResponseError("the upstream's response is malformed"
                                  + (f" ({detail[0].strip().rstrip(':')})" if detail else ""), provider=self._provider)
-        if self.phase == "headers":
+        if self.expired:
+            error = TimeoutError(f"the request took longer than its {self._total:g}s timeout", provider=self._provider)
+        elif self.phase == "headers":
             error = TimeoutError(f"no response for {self._seconds:g}s", provider=self._provider)
-            error.connecting = True  # no response began: trying again may help
-            return error
-        if self.phase == "body":
+        elif self.phase == "body":
             return TimeoutError(f"no data for {self._seconds:g}s", provider=self._provider)
-        return TimeoutError(f"the stream stalled for {self._seconds:g}s (no data event)", provider=self._provider)
+        else:
+            return TimeoutError(f"the stream stalled for {self._seconds:g}s (no data event)", provider=self._provider)
+        error.connecting = self.phase == "headers"  # no response began: trying again may help
+        return error

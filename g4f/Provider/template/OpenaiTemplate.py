@@ -29,7 +29,7 @@ from ...errors import BadRequestError, MissingAuthError, ModelNotFoundError, Res
 from ...providers.attempts import run_attempts
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ...providers.response import ProviderInfo
-from ...providers.retry import RetryPolicy
+from ...providers.retry import RetryPolicy, shared_policy
 from ...secrets import register_secret
 from ...typing import AsyncResult, Messages
 from ._base_url import base_url_from_env
@@ -179,8 +179,8 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
     @classmethod
     def retry_policy(cls, max_retries: int | None = None) -> RetryPolicy:
         """The provider's own retry policy (``max_retries``, ``retry_backoff``, ``max_retry_delay``)."""
-        return RetryPolicy(max_retries=cls.max_retries if max_retries is None else max_retries,
-                           backoff=cls.retry_backoff, max_delay=cls.max_retry_delay)
+        return shared_policy(cls.max_retries if max_retries is None else max_retries, cls.retry_backoff,
+                             cls.max_retry_delay)
 
     @classmethod
     def create_async_generator(
@@ -221,7 +221,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                            [*(media or []), *(images or [])], (headers, extra_headers), proxy,
                            (timeout if timeout is not None else cls.request_timeout, connect_timeout, read_timeout))
         policy = retry_policy if retry_policy is not None else cls.retry_policy(max_retries)
-        return run_attempts(request.attempt, cls, model, policy)
+        return run_attempts(request.attempt if stream else request.answer, cls, model, policy)
 
     @classmethod
     def _prepare(
@@ -316,14 +316,19 @@ class _Request:
         self._proxy = proxy
         self._timeouts = timeouts
 
-    async def attempt(self) -> AsyncResult:
+    def _start(self) -> tuple[type[OpenaiTemplate], str, str, dict[str, Any], dict[str, str], AnswerState, _Exchange]:
         provider = self._provider
         if self._prepared is None:
             self._prepared = provider._prepare(*self._args)
         model, url, payload, headers = self._prepared
         name = provider.get_name()
         state = AnswerState(name, model, provider._prices(model))
-        exchange = provider._open(url, payload, headers, self._proxy, self._timeouts, model)
+        return provider, model, name, payload, headers, state, provider._open(
+            url, payload, headers, self._proxy, self._timeouts, model)
+
+    async def attempt(self) -> AsyncResult:
+        """One try of a streamed request: its events as they arrive."""
+        provider, model, name, _, _, state, exchange = self._start()
         async with exchange as response:
             yield ProviderInfo.of(provider, model)
             if _is_event_stream(response):
@@ -334,6 +339,20 @@ class _Request:
             else:
                 for item in completion_events(await provider._read_json(response, name, exchange.watch), state):
                     yield item
+
+    async def answer(self) -> list[Any]:
+        """One try of a non-streamed request: all its events at once (an upstream that streams
+        anyway is read to the end)."""
+        provider, model, name, _, _, state, exchange = self._start()
+        events: list[Any] = [ProviderInfo.of(provider, model)]
+        async with exchange as response:
+            if _is_event_stream(response):
+                exchange.watch.attach(response, "stream")
+                stream = _deferred.sse_stream(response, name, watch=exchange.watch)
+                events += [item async for item in stream_events(stream, state)]
+            else:
+                events += completion_events(await provider._read_json(response, name, exchange.watch), state)
+        return events
 
 
 #: What a request needs from g4f's HTTP layer and catalogue, imported on the first request: not
@@ -362,27 +381,25 @@ class _Exchange:
     (reading the body) and on leaving.
     """
 
-    __slots__ = ("_args", "_provider", "_request", "_started", "watch")
+    __slots__ = ("_args", "_provider", "_request", "watch")
 
     def __init__(self, provider: type[OpenaiTemplate], *args: Any) -> None:
         self._provider = provider
         self._args = args
         self._request: Any = None
-        self._started = 0.0
         self.watch: Any = None
 
     async def __aenter__(self) -> Any:
         url, payload, headers, proxy, timeouts, model = self._args
         session = await _deferred.get_session()
-        # The read timeout is one timer for the whole request (StallWatch): the headers within
-        # it, then each silence of the body ("body"), or of the event stream once the reader
-        # attaches it there; aiohttp keeps the whole-request deadline and the connect timeout.
+        # One timer for the request's deadlines (StallWatch): the whole request's, and the read
+        # timeout: the headers within it, then each silence of the body ("body"), or of the event
+        # stream once the reader attaches it there. aiohttp keeps the connect timeout.
         watch = self.watch = _deferred.StallWatch(timeouts[2] or _deferred.DEFAULT_READ_TIMEOUT, None,
-                                                  self._provider.get_name(), "headers")
-        self._started = watch.last
+                                                  self._provider.get_name(), "headers", total=timeouts[0])
         try:
             self._request = session.post(url, data=_deferred.dumps(payload), headers=headers, proxy=proxy,
-                                         timeout=_deferred.make_timeout(timeouts[0], timeouts[1], watched=True))
+                                         timeout=_deferred.make_timeout(None, timeouts[1], watched=True))
             response = await self._request.__aenter__()
         except asyncio.CancelledError:
             watch.stop()
@@ -409,14 +426,7 @@ class _Exchange:
     def _mapped(self, exc: BaseException) -> BaseException:
         from ...requests.transport import map_transport_error
 
-        name = self._provider.get_name()
-        mapped = map_transport_error(exc, name) or exc
-        total = self._args[4][0]
-        if (isinstance(mapped, TimeoutError) and total and "took longer" not in mapped.message
-                and asyncio.get_running_loop().time() >= self._started + total - 0.05):
-            # aiohttp's whole-request timer says only "TimeoutError": say which limit it was.
-            mapped = TimeoutError(f"the request took longer than its {total:g}s timeout", provider=name)
-        return mapped
+        return map_transport_error(exc, self._provider.get_name()) or exc
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         traceback: TracebackType | None) -> bool:

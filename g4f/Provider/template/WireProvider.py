@@ -321,15 +321,16 @@ async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[tuple[
     from ...requests.transport import map_transport_errors
 
     http = await get_session()
-    # The headers within the stall timeout (aiohttp's sock_read restarts at every trickled byte).
-    watch = StallWatch(request.read_timeout or DEFAULT_READ_TIMEOUT, None, provider, "headers")
+    # One timer for the whole-request deadline and the read timeout (the headers within it, then
+    # the stream's data events); aiohttp's sock_read would restart at every trickled byte.
+    watch = StallWatch(request.read_timeout or DEFAULT_READ_TIMEOUT, None, provider, "headers", total=request.timeout)
     try:
         async with map_transport_errors(provider):
             try:
                 reply: Any = await http.post(  # aiohttp's request context manager is awaitable
                     request.url, json=request.payload, headers=dict(request.headers),
                     cookies=request.cookies or None, proxy=request.proxy,
-                    timeout=make_timeout(request.timeout, request.connect_timeout, watched=True))
+                    timeout=make_timeout(None, request.connect_timeout, watched=True))
             except asyncio.CancelledError:
                 watch.stop()
                 if watch.caught():
