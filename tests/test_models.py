@@ -63,6 +63,16 @@ def test_names_and_aliases_resolve_case_insensitively():
     assert "gpt-4o-mini" in ModelUtils.names()
 
 
+def test_case_insensitive_names_follow_the_catalogue_as_it_changes(catalogue):
+    assert ModelUtils.get("My-Local-Model") is None
+    row = ModelUtils.register(Model("my-local-model", "Me"))
+    assert ModelUtils.get("MY-LOCAL-MODEL") is row
+    del ModelUtils.convert["my-local-model"]
+    assert ModelUtils.get("My-Local-Model") is None
+    ModelUtils.convert = {"Other": row}  # replaced whole, as gpt4free code may do
+    assert ModelUtils.get("other") is row and ModelUtils.get("gpt-4o") is None
+
+
 def test_default_means_auto_selection_with_each_providers_default_model():
     assert default.name == "" and default.best_provider is None
     model_name, provider = get_model_and_provider(default)
