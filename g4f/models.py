@@ -128,12 +128,12 @@ class ModelUtils:
             if convert != id(cls.convert) or size != len(cls.convert):
                 names = list(cls.convert)  # a copy: others may register meanwhile
                 folded = {}
-                for key in names:
-                    folded.setdefault(key.lower(), key)
+                for known in names:
+                    folded.setdefault(known.lower(), known)
                 cls._folded = (id(cls.convert), len(names), folded)
-            key = folded.get(name.lower())
-            if key is not None:
-                return cls.convert.get(key)
+            found = folded.get(name.lower())
+            if found is not None:
+                return cls.convert.get(found)
         return model
 
     @classmethod

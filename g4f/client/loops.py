@@ -160,12 +160,21 @@ class LoopPool:
 
 async def _read(iterator: AsyncIterator[T], ready: deque[T], loop: asyncio.AbstractEventLoop) -> None:
     """Read ``iterator`` into ``ready``; stop the loop once a batch has begun (the loop finishes
-    its turn, so the batch holds every chunk that could be read without waiting) and at the end."""
+    its turn, so the batch holds every chunk that could be read without waiting) and at the end.
+
+    The first chunk of the answer is handed out at once: the reader yields to the loop after it,
+    so the caller does not wait for the rest of what already arrived (a short answer often comes
+    in one read) to be parsed before it sees the first token.
+    """
     append, stop = ready.append, loop.stop
+    first = True
     try:
         async for item in iterator:
             append(item)
             if len(ready) == 1:
                 stop()
+                if first:
+                    first = False
+                    await asyncio.sleep(0)  # the loop ends its turn here: the caller takes the chunk
     finally:
         stop()

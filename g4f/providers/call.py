@@ -17,7 +17,6 @@ the part of this boundary that runs one provider), so each of these happens once
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequestError
@@ -31,19 +30,26 @@ from .types import provider_name
 __all__ = ["Call", "prepare"]
 
 
-@dataclass(frozen=True)
 class Call:
-    """One request, resolved and validated: what :func:`guarded` runs."""
+    """One request, resolved and validated: what :func:`guarded` runs.
 
-    provider: Any
-    model: str
-    messages: Messages
-    stream: bool
-    kwargs: Mapping[str, Any]
+    A plain class with slots rather than a frozen dataclass: one is made per request, and the
+    frozen dataclass's ``__init__`` cost more than the rest of this module; treat it as read-only.
+    """
 
-    @property
-    def provider_name(self) -> str:
-        return provider_name(self.provider)
+    __slots__ = ("kwargs", "messages", "model", "provider", "provider_name", "stream")
+
+    def __init__(self, provider: Any, model: str, messages: Messages, stream: bool, kwargs: Mapping[str, Any]) -> None:
+        self.provider = provider
+        self.model = model
+        self.messages = messages
+        self.stream = stream
+        self.kwargs = kwargs
+        #: The name the provider is known by (in errors, ``ProviderInfo``, the answer's ``provider``).
+        self.provider_name: str = provider_name(provider)
+
+    def __repr__(self) -> str:
+        return f"Call(provider={self.provider_name!r}, model={self.model!r}, stream={self.stream!r})"
 
     def events(self) -> AsyncResult:
         """The provider's stream of text and events, shaped and with g4f errors only."""

@@ -69,26 +69,25 @@ def image_part(messages: Messages) -> str | None:
 
 def refusal(provider: Any, model: str, messages: Messages, kwargs: Mapping[str, Any]) -> BadRequestError | None:
     """The error for the first field of the request ``provider`` cannot honour, or None."""
-    name = provider_name(provider)
     if kwargs.get("tools") and getattr(provider, "tool_calling", "native") is None:
         return BadRequestError(f"{_label(provider)} cannot call tools (tools): send the request without them, or choose "
-                               "a provider that calls tools", provider=name, param="tools")
+                               "a provider that calls tools", provider=provider_name(provider), param="tools")
     if kwargs.get("web_search") is True and not searches(provider, model):
         models = getattr(provider, "search_models", ())
         hint = f"; its models that search are {', '.join(models)}" if models else ""
         return BadRequestError(f"{_label(provider)} has no web search for {model or 'this model'} (web_search){hint}: "
                                "send web_search: false, or choose a provider that searches (Grok)",
-                               provider=name, param="web_search")
+                               provider=provider_name(provider), param="web_search")
     response_format = kwargs.get("response_format")
     kind = response_format.get("type") if isinstance(response_format, Mapping) else None
     formats = getattr(provider, "response_formats", None)
     if kind not in (None, "text") and formats is not None and kind not in formats:
         return BadRequestError(f"{_label(provider)} cannot enforce response_format {kind!r} (response_format): ask for "
-                               "the format in the prompt, or choose a provider that enforces it", provider=name,
+                               "the format in the prompt, or choose a provider that enforces it", provider=provider_name(provider),
                                param="response_format")
     if not getattr(provider, "supports_vision", False):
         where = image_part(messages)
         if where is not None:
             return BadRequestError(f"{_label(provider)} does not accept image input ({where}): send text only, or "
-                                   "choose a provider that supports vision", provider=name, param=where)
+                                   "choose a provider that supports vision", provider=provider_name(provider), param=where)
     return None

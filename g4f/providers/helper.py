@@ -48,16 +48,16 @@ def validate_messages(messages: Any, provider: str | None = None) -> Messages:
         raise BadRequestError("messages must be a non-empty list of message dicts", provider=provider,
                               param="messages")
     for index, message in enumerate(messages):
-        where = f"messages[{index}]"
         if not isinstance(message, dict):
-            raise _bad_message(where, "must be an object with 'role' and 'content'", provider)
+            raise _bad_message(f"messages[{index}]", "must be an object with 'role' and 'content'", provider)
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
-            raise _bad_message(f"{where}.role", f"must be one of {', '.join(sorted(ROLES))}, not {role!r}",
-                               provider)
+            raise _bad_message(f"messages[{index}].role",
+                               f"must be one of {', '.join(sorted(ROLES))}, not {role!r}", provider)
         content = message.get("content")
         if isinstance(content, str):
-            continue
+            continue  # the common case: nothing else to check (no per-message string is built)
+        where = f"messages[{index}]"
         if isinstance(content, list):
             for part_index, part in enumerate(content):
                 if not isinstance(part, dict) or not isinstance(part.get("type"), str):

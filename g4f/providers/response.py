@@ -214,8 +214,10 @@ class ProviderInfo(ResponseType):
         """
         model = model or getattr(provider, "default_model", "") or None
         aliases = getattr(provider, "model_aliases", None)
-        if model and isinstance(aliases, Mapping):
-            model = aliases.get(model, model)
+        if model and aliases:  # a mapping (the default is an empty MappingProxyType); no ABC check
+            get = getattr(aliases, "get", None)
+            if get is not None:
+                model = get(model, model)
         get_label = getattr(provider, "get_label", None)
         label = get_label() if get_label is not None else None
         return cls(provider_name(provider), model, label, getattr(provider, "url", None))

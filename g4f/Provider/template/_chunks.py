@@ -30,7 +30,7 @@ from ...providers.response import (
 __all__ = ["AnswerState", "ToolCallAssembler", "completion_events", "completion_info", "logprobs_event",
            "stream_events"]
 
-_USAGE_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+_USAGE_COUNTS = frozenset({"prompt_tokens", "completion_tokens", "total_tokens"})
 
 
 class ToolCallAssembler:
@@ -117,7 +117,7 @@ class AnswerState:
         prompt = int(usage.get("prompt_tokens") or 0)
         completion = int(usage.get("completion_tokens") or 0)
         total = usage.get("total_tokens")
-        extra = {k: v for k, v in usage.items() if k not in _USAGE_COUNTS}
+        extra = {} if usage.keys() <= _USAGE_COUNTS else {k: v for k, v in usage.items() if k not in _USAGE_COUNTS}
         if self.prices is not None:
             extra["cost"] = (prompt * self.prices[0] + completion * self.prices[1]) / 1_000_000
         return Usage(prompt, completion, int(total) if total is not None else None, **extra)
