@@ -16,8 +16,9 @@ through callgrind's client requests (a five-line C helper, compiled once with th
     python bench/callgrind.py --measure "g4f Client" stream --keep profile.out   # for callgrind_annotate
     python bench/callgrind.py --table          # every client door in every mode, ÷ plain aiohttp
 
-Modes: ``stream`` (whole short streams), ``complete`` (non-streamed), ``long`` (one stream of
-``--chunks`` deltas; per chunk). ``g4f Client`` (the sync client) is called from plain code, with
+Modes: ``stream`` (whole short streams), ``first`` (each short stream up to its first content
+delta: the work behind the time to the first chunk), ``complete`` (non-streamed), ``long`` (one
+stream of ``--chunks`` deltas; per chunk). ``g4f Client`` (the sync client) is called from plain code, with
 no event loop running, as a script calls it. Needs ``valgrind`` and a C compiler (Debian:
 ``apt-get install valgrind gcc``).
 """
@@ -40,17 +41,18 @@ ROOT = os.path.dirname(BENCH_DIR)
 sys.path.insert(0, BENCH_DIR)
 sys.path.insert(1, ROOT)
 
-MODES = ("stream", "complete", "long")
+MODES = ("stream", "first", "complete", "long")
 _HELPER_C = """#include <valgrind/callgrind.h>
 void cg_start(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
 void cg_stop(void) { CALLGRIND_DUMP_STATS_AT("measured"); CALLGRIND_STOP_INSTRUMENTATION; }
+void cg_toggle(void) { CALLGRIND_TOGGLE_COLLECT; }
 """
 
 
 def _helper_path() -> str:
     """The marker library (compiled on first use, cached next to the proxy venvs)."""
     cache = os.environ.get("G4F_BENCH_CACHE", os.path.expanduser("~/.cache/g4f-bench"))
-    path = os.path.join(cache, "callgrind-markers.so")
+    path = os.path.join(cache, "callgrind-markers-2.so")  # -2: with cg_toggle
     if not os.path.exists(path):
         os.makedirs(cache, exist_ok=True)
         with tempfile.TemporaryDirectory() as folder:
@@ -77,9 +79,47 @@ class _Markers:
         if self._lib is not None:
             self._lib.cg_stop()
 
+    def toggle(self) -> None:
+        """Stop (or resume) counting without a dump: ``first`` counts each stream up to its
+        first content delta only."""
+        if self._lib is not None:
+            self._lib.cg_toggle()
+
+
+def _counting_to_the_first_delta(contender: object, markers: _Markers) -> None:
+    """Make ``contender`` stop the count when it notes its first delta (``first_at``), and
+    resume it when its next request starts (:func:`_call_for`)."""
+
+    def noted(self: object, value: float) -> None:
+        self.__dict__["first_at"] = value
+        markers.toggle()
+
+    cls = type(contender)
+    counting = type(cls.__name__, (cls,), {"first_at": property(lambda self: self.__dict__.get("first_at", 0.0), noted)})
+    contender.__class__ = counting
+
+
+def _call_for(contender: object, mode: str, markers: _Markers) -> Callable:
+    call: Callable = contender.complete if mode == "complete" else contender.stream  # type: ignore[attr-defined]
+    if mode != "first":
+        return call
+    _counting_to_the_first_delta(contender, markers)
+    if asyncio.iscoroutinefunction(call):
+        async def first_async(chunks: int) -> int:
+            got = await call(chunks)
+            markers.toggle()  # counting again for the next request
+            return got
+        return first_async
+
+    def first_sync(chunks: int) -> int:
+        got = call(chunks)
+        markers.toggle()
+        return got
+    return first_sync
+
 
 def _check(name: str, mode: str, got: int, chunks: int) -> None:
-    if mode in ("stream", "long") and got != chunks:
+    if mode in ("stream", "first", "long") and got != chunks:
         raise RuntimeError(f"{name} delivered {got} of {chunks} deltas")
 
 
@@ -89,7 +129,7 @@ async def _drive(name: str, base_url: str, mode: str, requests: int, chunks: int
 
     contender = make_contender(name, base_url)
     await contender.start()
-    call: Callable = contender.complete if mode == "complete" else contender.stream
+    call = _call_for(contender, mode, markers)
     try:
         for _ in range(warmup):
             _check(name, mode, await call(chunks), chunks)
@@ -108,7 +148,7 @@ def _drive_sync(name: str, base_url: str, mode: str, requests: int, chunks: int,
 
     contender = make_contender(name, base_url)
     asyncio.run(contender.start())
-    call: Callable = contender.complete if mode == "complete" else contender.stream
+    call = _call_for(contender, mode, markers)
     for _ in range(warmup):
         _check(name, mode, call(chunks), chunks)
     markers.start()

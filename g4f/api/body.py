@@ -87,7 +87,7 @@ def check_json(body: bytes, settings: ServerSettings) -> None:
     not JSON is left to the parser, but for a string that never ends.
     """
     max_values = settings.max_json_values
-    if b"\\" in body:
+    if body.find(b"\\") >= 0:  # find(), not ``in`` (see g4f.requests.decoders)
         # Mask escaped backslashes, then escaped quotes (left to right, as a parser pairs them):
         # every quote left delimits a string. The masks are the same length, so text stays text.
         body = body.replace(b"\\\\", b"__").replace(b'\\"', b"__")

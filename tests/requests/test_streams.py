@@ -173,3 +173,31 @@ async def test_ndjson_over_curl_cffi(serve):
     async with StreamSession(provider="Grok") as session, session.post(f"{server.url}/stream") as response:
         lines = [line async for line in ndjson_stream(response, "Grok")]
     assert len(lines) == 3 and lines[1]["result"]["response"]["token"] == " there"
+
+
+async def test_a_body_that_arrived_whole_gives_its_first_chunks_before_parsing_the_rest(serve):
+    """A stream received at once: its first HTTP chunks come out one by one (the first token is
+    handed on before aiohttp parses the rest), the rest in batches, every byte once, in order."""
+    from g4f.requests.body import SINGLE_CHUNKS, iter_bytes
+
+    pieces = [f"piece {n:02d};".encode() for n in range(40)]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for piece in pieces:  # no pause: they arrive together
+            await response.write(piece)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_route("*", "/whole", handler)
+    server = await serve(app)
+    session = await get_session()
+    async with session.get(f"{server.url}/whole") as response:
+        await asyncio.sleep(0.2)  # everything is in the socket before the first read
+        reads = [data async for data in iter_bytes(response)]
+    assert reads[:SINGLE_CHUNKS] == pieces[:SINGLE_CHUNKS]
+    assert b"".join(reads) == b"".join(pieces)
+    assert len(reads) < len(pieces)  # the rest in batches, not one read per HTTP chunk
