@@ -39,9 +39,15 @@ def _client_gone(exc: BaseException) -> bool:
         type(exc).__name__ == "ClientConnectionResetError"
 
 
-async def send_events(request: web.Request, events: AsyncIterator[T], encode: Callable[[T], bytes],
+async def send_events(request: web.Request, events: AsyncIterator[T], encode: Callable[[T], bytes] | None,
                       error_event: Callable[[Exception], bytes], end: bytes = b"") -> web.StreamResponse:
-    """Write ``events`` (each through ``encode``), then ``end``; see the module docstring."""
+    """Write ``events`` (each through ``encode``; ``None``: they are bytes already), then ``end``;
+    see the module docstring.
+
+    The headers and the first event leave in one write as soon as the first event is in (the
+    time to the first token); what follows is batched, and the last batch leaves with the end
+    of the body (one write for a short answer's rest, its ``end`` and the chunked terminator).
+    """
     try:
         first = await events.__anext__()
     except BaseException:
@@ -49,29 +55,41 @@ async def send_events(request: web.Request, events: AsyncIterator[T], encode: Ca
         raise
     response = web.StreamResponse(headers=_HEADERS)
     await response.prepare(request)
-    writer = CoalescingWriter(response)
+    writer: CoalescingWriter | None = None
     try:
-        writer.write(encode(first))
-        async for item in events:
-            writer.write(encode(item))
-            if writer.backlogged:
-                await writer.drain()
+        await response.write(encode(first) if encode is not None else first)  # type: ignore[arg-type]
+        writer = CoalescingWriter(response)
+        write = writer.write
+        if encode is None:
+            async for item in events:
+                write(item)  # type: ignore[arg-type]
+                if writer.backlogged:
+                    await writer.drain()
+        else:
+            async for item in events:
+                write(encode(item))
+                if writer.backlogged:
+                    await writer.drain()
         if end:
-            writer.write(end)
+            write(end)
     except asyncio.CancelledError:
-        await writer.abort()
+        if writer is not None:
+            await writer.abort()
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is told to the client (or it went away)
         if _client_gone(exc):
             logger.debug("g4f api: the client went away during a stream")
         else:
             try:
+                if writer is None:
+                    writer = CoalescingWriter(response)
                 writer.write(error_event(exc))
             except Exception:  # noqa: BLE001 - a client that went away cannot be told anything
                 logger.debug("g4f api: the client went away before the error event")
     finally:
         await _aclose(events)
-        await writer.close()
+        if writer is not None:
+            await writer.close()
     return response
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -10,11 +9,11 @@ from aiohttp import web
 
 from ..client import AsyncClient
 from ..client.catalog import list_models_async, list_providers_async
-from ..errors import G4FError
 from ..requests.jsonlib import loads
 from .errors import ApiError, to_api_error
+from .event_stream import send_events
 from .responses import json_response
-from .sse import DONE, CoalescingWriter, WireAnswer, event, with_provider
+from .sse import DONE, WireAnswer, event, with_provider
 from .validation import parse_chat_request
 
 __all__ = ["routes"]
@@ -57,44 +56,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 async def _stream(request: web.Request, chunks: Any) -> web.StreamResponse:
     """Send the answer's SSE events (bytes). An error before the first one is an ordinary error
     answer (with its status); one after it is an error event, then ``[DONE]``."""
-    try:
-        first = await chunks.__anext__()
-    except BaseException:
-        await chunks.aclose()
-        raise
-    response = web.StreamResponse(headers={
-        "Content-Type": "text/event-stream",
-        "Cache-Control": "no-cache",
-        "X-Accel-Buffering": "no",
-    })
-    await response.prepare(request)
-    writer = CoalescingWriter(response)
-    write = writer.write
-    try:
-        write(first)
-        async for chunk in chunks:
-            write(chunk)
-            if writer.backlogged:
-                await writer.drain()
-        writer.write(DONE)
-    except asyncio.CancelledError:
-        await writer.abort()
-        raise
-    except Exception as exc:  # noqa: BLE001 - any failure mid-stream becomes the stream's error event
-        # g4f's NetworkError and TimeoutError are ConnectionError/OSError too, but they are the
-        # upstream failing, which the client must be told about (not a client that went away).
-        client_gone = isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, G4FError)
-        if client_gone or type(exc).__name__ == "ClientConnectionResetError":
-            logger.debug("g4f api: the client went away during a stream")
-        else:
-            try:
-                writer.write(event(to_api_error(exc).body()) + DONE)
-            except Exception:  # noqa: BLE001 - the client is gone; nothing is left to tell it
-                logger.debug("g4f api: the client went away before the error event")
-    finally:
-        await chunks.aclose()
-        await writer.close()
-    return response
+    return await send_events(request, chunks, None, lambda exc: event(to_api_error(exc).body()) + DONE, DONE)
 
 
 @routes.get("/v1/models")

@@ -159,14 +159,19 @@ class CoalescingWriter:
         try:
             while True:
                 self._woken = False
+                if self._closed:  # the last batch leaves with the end of the body: one write
+                    data = b"".join(self._parts)
+                    self._parts.clear()
+                    self._size = 0
+                    self._taken.set()
+                    await self._response.write_eof(data)
+                    return
                 if self._parts:
                     data = b"".join(self._parts)
                     self._parts.clear()
                     self._size = 0
                     self._taken.set()
                     await self._response.write(data)
-                elif self._closed:
-                    return
                 else:
                     self._wakeup.clear()
                     await self._wakeup.wait()
