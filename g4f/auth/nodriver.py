@@ -302,6 +302,16 @@ async def _page_loaded(tab: Any, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _user_agent(browser: Any) -> str:
+    """The browser's user agent, from the browser itself (``Browser.getVersion``), not from the
+    page: a login page may navigate at any moment (a form that submits itself, a redirect), and a
+    script evaluated in it then fails with "Inspected target navigated or closed"."""
+    from nodriver import cdp
+
+    _, _, _, user_agent, _ = await browser.send(cdp.browser.get_version())
+    return str(user_agent)
+
+
 async def _site_cookies(tab: Any, url: str) -> dict[str, str]:
     from nodriver import cdp
 
@@ -359,7 +369,7 @@ async def browser_login(
     async with open_browser(headless=headless, browser_path=browser_path, proxy=proxy) as browser:
         tab = await browser.get(url)
         await _page_loaded(tab)
-        user_agent = await tab.evaluate("navigator.userAgent", return_by_value=True)
+        user_agent = await _user_agent(browser)
         callback_task = asyncio.ensure_future(callback(tab)) if callback is not None else None
         started = time.monotonic()
         try:
