@@ -313,9 +313,16 @@ async def _user_agent(browser: Any) -> str:
 
 
 async def _site_cookies(tab: Any, url: str) -> dict[str, str]:
+    """The cookies the browser would send to ``url``; none yet while the tab is between two
+    pages (the command fails with "Inspected target navigated or closed" then: asked again at
+    the next poll)."""
     from nodriver import cdp
+    from nodriver.core.connection import ProtocolException
 
-    cookies = await tab.send(cdp.network.get_cookies([url]))
+    try:
+        cookies = await tab.send(cdp.network.get_cookies([url]))
+    except ProtocolException:
+        return {}
     return {cookie.name: cookie.value for cookie in cookies}
 
 
