@@ -210,7 +210,7 @@ def measure(args: argparse.Namespace) -> int:
 
 #: ``--table``: the doors of the client layer against the floor, in every mode.
 TABLE_CONTENDERS = ("aiohttp", "g4f", "g4f AsyncClient", "g4f Client")
-TABLE_MODES = {"stream": (50, 20), "complete": (50, 20), "long": (1, 20_000)}  # mode: (requests, chunks)
+TABLE_MODES = {"first": (50, 20), "stream": (50, 20), "complete": (50, 20), "long": (1, 20_000)}  # (requests, chunks)
 
 
 def table(args: argparse.Namespace) -> None:

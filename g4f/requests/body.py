@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, cast
 
-__all__ = ["iter_bytes"]
+__all__ = ["SINGLE_CHUNKS", "iter_bytes"]
 
 
 def iter_bytes(response: Any) -> AsyncIterable[bytes]:
