@@ -38,7 +38,7 @@ from .response import (
 from .retry import RetryPolicy
 from .types import provider_name
 
-__all__ = ["ANSWER_EVENTS", "CAPABILITY_KEYWORDS", "IGNORED_KEYWORDS", "guarded", "run_attempts"]
+__all__ = ["ANSWER_EVENTS", "CAPABILITY_KEYWORDS", "IGNORED_KEYWORDS", "Opened", "guarded", "run_attempts"]
 
 logger = logging.getLogger("g4f")
 
@@ -199,8 +199,23 @@ async def _retry_or_raise(exc: Exception, name: str, policy: RetryPolicy | None,
     await _sleep(delay)
 
 
+class Opened:
+    """An attempt a coroutine opened (see :func:`run_attempts`): the chunks known at once
+    (``head``: ``ProviderInfo``, say), then the stream of the rest, which :func:`run_attempts`
+    iterates itself (no generator of the provider's between the answer and the retry loop:
+    one fewer step per chunk), and ``close``, awaited once that stream is done with, however it
+    ended (the response it reads is released there)."""
+
+    __slots__ = ("close", "head", "rest")
+
+    def __init__(self, head: list[Any], rest: AsyncIterator[Any], close: Callable[[], Awaitable[None]]) -> None:
+        self.head = head
+        self.rest = rest
+        self.close = close
+
+
 async def run_attempts(
-    open_attempt: Callable[[], AsyncIterator[Any] | Awaitable[list[Any]]],
+    open_attempt: Callable[[], AsyncIterator[Any] | Awaitable[list[Any] | Opened]],
     provider: Any,
     model: str,
     policy: RetryPolicy | None = None,
@@ -209,11 +224,12 @@ async def run_attempts(
 
     The one retry loop of g4f, and where a provider's stream is shaped (module docstring).
     ``open_attempt()`` gives an async iterator of chunks, or an awaitable of all of them (a
-    non-streamed answer, read whole: no generator between the answer and this loop).
+    non-streamed answer, read whole) or of an :class:`Opened` stream.
     """
     name = provider_name(provider)
     stream: Any = None
     whole: Iterator[Any] | None = None
+    close: Callable[[], Awaitable[None]] | None = None
     try:
         retries = 0
         while True:
@@ -222,14 +238,19 @@ async def run_attempts(
                 opened = open_attempt()
                 if hasattr(opened, "__aiter__"):
                     stream = opened
-                    async for chunk in stream:
+                else:
+                    got = await opened
+                    if isinstance(got, Opened):
+                        whole, stream, close = iter(got.head), got.rest, got.close
+                    else:
+                        whole = iter(got)
+                    for chunk in whole:
                         if opening.take(chunk, name):
                             break
                         if isinstance(chunk, RequestLogin):
                             yield chunk
-                else:
-                    whole = iter(await opened)
-                    for chunk in whole:
+                if stream is not None and not opening.started:
+                    async for chunk in stream:
                         if opening.take(chunk, name):
                             break
                         if isinstance(chunk, RequestLogin):
@@ -237,8 +258,8 @@ async def run_attempts(
                 if not opening.started:
                     raise ResponseError("the provider returned an empty answer", provider=name)
             except Exception as exc:  # noqa: BLE001 - retried or raised as it is, by the policy's rule
-                await _aclose(stream)
-                stream = whole = None
+                await _close(stream, close)
+                stream = whole = close = None
                 await _retry_or_raise(exc, name, policy, retries)
                 retries += 1
                 continue
@@ -250,6 +271,7 @@ async def run_attempts(
                 shaped = _shaped(chunk, name)
                 if shaped is not None:
                     yield shaped
+        if stream is None:
             return
         try:
             async for chunk in stream:
@@ -268,7 +290,15 @@ async def run_attempts(
                 raise
             raise mapped from exc
     finally:
+        await _close(stream, close)
+
+
+async def _close(stream: Any, close: Callable[[], Awaitable[None]] | None) -> None:
+    try:
         await _aclose(stream)
+    finally:
+        if close is not None:
+            await close()
 
 
 def _shaped(chunk: Any, name: str) -> Any:

@@ -29,7 +29,7 @@ def iter_bytes(response: Any) -> AsyncIterable[bytes]:
 
 
 #: HTTP chunks of an aiohttp body read one at a time before reading in batches (:func:`_aiohttp_chunks`).
-SINGLE_CHUNKS = 3
+SINGLE_CHUNKS = 2
 
 
 async def _aiohttp_chunks(content: Any) -> AsyncIterator[bytes]:
@@ -38,9 +38,10 @@ async def _aiohttp_chunks(content: Any) -> AsyncIterator[bytes]:
     aiohttp parses an HTTP chunk only once the one before it is taken, and reading "all that was
     received" (``readany``) takes them all, so a stream that arrived whole would be parsed to
     its end before its first event is handed on. An OpenAI-style stream's first event holds
-    the role, the second the first token: these come out as soon as they are in (the time to
-    the first token), the rest in batches (fewer steps per chunk on a long stream: reading every
-    HTTP chunk on its own cost about 55% more per chunk, ``bench/callgrind.py``).
+    the role, the second the first token: these two come out as soon as they are in (the time
+    to the first token), the rest in batches (fewer steps per chunk: reading every HTTP chunk on
+    its own cost about 55% more per chunk of a long stream, a third one alone 2% more per short
+    stream, ``bench/callgrind.py``).
     """
     readchunk, singles = content.readchunk, SINGLE_CHUNKS
     while singles:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from ..._lazy import LazyImports
 from ...errors import BadRequestError, MissingAuthError, ModelNotFoundError, ResponseError, TimeoutError
-from ...providers.attempts import run_attempts
+from ...providers.attempts import Opened, run_attempts
 from ...providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ...providers.response import ProviderInfo
 from ...providers.retry import RetryPolicy, shared_policy
@@ -326,19 +326,24 @@ class _Request:
         return provider, model, name, payload, headers, state, provider._open(
             url, payload, headers, self._proxy, self._timeouts, model)
 
-    async def attempt(self) -> AsyncResult:
-        """One try of a streamed request: its events as they arrive."""
+    async def attempt(self) -> Opened | list[Any]:
+        """One try of a streamed request: once the headers are in, its ``ProviderInfo`` and the
+        stream of its events, which the retry loop reads itself (:class:`Opened`); an upstream
+        that answers with one JSON body instead gives all its events at once."""
         provider, model, name, _, _, state, exchange = self._start()
-        async with exchange as response:
-            yield ProviderInfo.of(provider, model)
+        response = await exchange.__aenter__()
+        try:
+            info = ProviderInfo.of(provider, model)
             if _is_event_stream(response):
                 exchange.watch.attach(response, "stream")
-                events = _deferred.sse_stream(response, name, watch=exchange.watch)
-                async for item in stream_events(events, state):
-                    yield item
-            else:
-                for item in completion_events(await provider._read_json(response, name, exchange.watch), state):
-                    yield item
+                events = stream_events(_deferred.sse_stream(response, name, watch=exchange.watch), state)
+                return Opened([info], events, exchange.close)
+            items = completion_events(await provider._read_json(response, name, exchange.watch), state)
+        except BaseException as exc:
+            await exchange.__aexit__(type(exc), exc, exc.__traceback__)  # raises it mapped to a g4f error
+            raise
+        await exchange.close()
+        return [info, *items]
 
     async def answer(self) -> list[Any]:
         """One try of a non-streamed request: all its events at once (an upstream that streams
@@ -427,6 +432,10 @@ class _Exchange:
         from ...requests.transport import map_transport_error
 
         return map_transport_error(exc, self._provider.get_name()) or exc
+
+    async def close(self) -> None:
+        """Release the response (its stream was read to its end, or abandoned)."""
+        await self.__aexit__(None, None, None)
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         traceback: TracebackType | None) -> bool:
