@@ -13,8 +13,9 @@ time, whatever it sends:
   (``timeout=``, default :data:`DEFAULT_REQUEST_TIMEOUT`), the response headers and each silence
   (``read_timeout=``, the *stall timeout*), and, for event streams, the time without a data event
   (:class:`StallWatch`): SSE comments and blank NDJSON lines are bytes, not answers, so a trickle
-  of keep-alives does not keep a request open. Over aiohttp all three are one loop timer per
-  request (:class:`StallWatch`); curl_cffi's ``StreamSession`` keeps its own.
+  of keep-alives does not keep a request open. Over aiohttp all three are one
+  :class:`StallWatch` per request (no timer of its own: one per loop looks at them all);
+  curl_cffi's ``StreamSession`` keeps its own.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import asyncio
 import logging
 import os
 import sys
+import weakref
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
@@ -33,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_REQUEST_TIMEOUT",
     "MAX_BODY_SIZE_ENV",
+    "TICK",
     "StallWatch",
     "body_too_large",
     "deadline",
@@ -184,11 +187,65 @@ async def read_body(response: Any, limit: int | None = None, provider: str | Non
     return b"".join(parts)
 
 
+#: How often a loop's ticker looks at its watches: a deadline is noticed within this many
+#: seconds after it passed.
+TICK = 0.05
+
+
+class _Ticker:
+    """One timer per event loop for all of its :class:`StallWatch` es.
+
+    A loop timer per request (``call_at`` and ``cancel``: a handle, a heap push, the cancelled
+    handle's removal) cost about 28,000 instructions of a non-streamed request; watching is a
+    set insertion and removal instead, and one timer every :data:`TICK` seconds compares the
+    ``due`` of each watch while any is running (none runs otherwise).
+    """
+
+    __slots__ = ("_handle", "loop", "watches")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Weakly: the ticker of a finished loop (the sync client's) must not keep it alive.
+        self.loop = weakref.ref(loop)
+        self._handle: asyncio.TimerHandle | None = None
+        self.watches: set[StallWatch] = set()
+
+    def add(self, watch: StallWatch) -> None:
+        self.watches.add(watch)
+        if self._handle is None:
+            loop = watch._loop
+            self._handle = loop.call_at(loop.time() + TICK, self._tick, loop)
+
+    def discard(self, watch: StallWatch) -> None:
+        self.watches.discard(watch)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        for watch in [watch for watch in self.watches if watch.due <= now]:  # a copy: checks remove watches
+            watch._check(now)
+        self._handle = loop.call_at(now + TICK, self._tick, loop) if self.watches else None
+
+
+_tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = weakref.WeakKeyDictionary()
+
+
+_last_ticker: list[_Ticker | None] = [None]
+
+
+def _ticker(loop: asyncio.AbstractEventLoop) -> _Ticker:
+    ticker = _tickers.get(loop)
+    if ticker is None:
+        ticker = _tickers[loop] = _Ticker(loop)
+    _last_ticker[0] = ticker  # the next watch is most likely on the same loop: no weak look-up
+    return ticker
+
+
 class StallWatch:
     """The read timeout of one response: fails it when nothing came from its upstream for ``seconds``
     (and, given ``total``, when the whole request took longer than that).
 
-    One loop timer per request, moved only when it fires, through three phases: the wait for the
+    No timer of its own: its loop's ticker (:class:`_Ticker`, one timer for every watch) looks
+    at ``due`` every :data:`TICK` seconds, so a deadline is noticed within 50 ms after it passed.
+    A watch goes through three phases: the wait for the
     headers (``phase="headers"``, before :meth:`attach`: the reading task is cancelled and the
     opener turns that into the error with :meth:`caught`), then each silence of a body read whole
     (``"body"``: the reader sets ``last = now()`` per chunk), or the time without a data event of
@@ -205,23 +262,23 @@ class StallWatch:
     (:meth:`caught`).
     """
 
-    __slots__ = ("_cancelling", "_deadline", "_handle", "_loop", "_provider", "_response", "_seconds", "_task",
-                 "_total", "expired", "fired", "last", "now", "paused", "phase")
+    __slots__ = ("__weakref__", "_cancelling", "_deadline", "_loop", "_provider", "_response", "_seconds", "_task",
+                 "_ticker", "_total", "due", "expired", "fired", "last", "now", "paused", "phase")
 
     def __init__(self, seconds: float, response: Any, provider: str | None, phase: str = "stream",
                  total: float | None = None) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
+        loop = self._loop = asyncio.get_running_loop()
+        task = self._task = asyncio.current_task(loop)
         # asyncio.timeout's rule: a cancel from outside while ours is pending stays a cancel.
         self._cancelling = 0
-        if sys.version_info >= (3, 11) and self._task is not None:
-            self._cancelling = self._task.cancelling()
+        if sys.version_info >= (3, 11) and task is not None:
+            self._cancelling = task.cancelling()
         self._seconds = seconds
         self._response = response
         self._provider = provider
         self.phase = phase
-        self.now = self._loop.time
-        self.last = self.now()
+        self.now = loop.time
+        self.last = loop.time()
         self.paused = False
         self.fired = False
         #: ``total``: the whole request's deadline too, from now (the opener's watch): past it,
@@ -229,7 +286,13 @@ class StallWatch:
         self._total = total
         self._deadline = self.last + total if total else float("inf")
         self.expired = False
-        self._handle = self._loop.call_at(min(self.last + seconds, self._deadline), self._check)
+        #: When :meth:`_check` looks next (the loop's ticker compares it at every tick).
+        self.due = min(self.last + seconds, self._deadline)
+        ticker = _last_ticker[0]
+        if ticker is None or ticker.loop() is not loop:
+            ticker = _ticker(loop)
+        self._ticker = ticker
+        ticker.add(self)
 
     def attach(self, response: Any, phase: str) -> None:
         """The headers are in: from now on the watch times ``response``'s body (``"body"`` or
@@ -238,16 +301,16 @@ class StallWatch:
         self.phase = phase
         self.last = self.now()
 
-    def _check(self) -> None:
+    def _check(self, now: float) -> None:
+        """Called by the ticker once ``due`` has passed: fail the response, or look again later."""
         due = self.last + self._seconds
-        now = self._loop.time()
-        if now >= self._deadline - 0.001:  # call_at may run a timer up to a clock tick early
+        if now >= self._deadline:
             self.expired = True
-        elif self.paused or now < due - 0.001:
-            self._handle = self._loop.call_at(min(now + self._seconds if self.paused else due, self._deadline),
-                                              self._check)
+        elif self.paused or now < due:
+            self.due = min(now + self._seconds if self.paused else due, self._deadline)
             return
         self.fired = True
+        self._ticker.discard(self)
         content: Any = getattr(self._response, "content", None)
         if callable(getattr(content, "set_exception", None)):  # aiohttp: the pending read raises it
             content.set_exception(self.error())
@@ -257,7 +320,7 @@ class StallWatch:
             self._task.cancel()
 
     def stop(self) -> None:
-        self._handle.cancel()
+        self._ticker.discard(self)
 
     def caught(self) -> bool:
         """In an ``except CancelledError``: whether this watch's cancel is the one caught (then
