@@ -147,7 +147,7 @@ class Answer:
     def __init__(self, model: str, provider: str | None = None, stop: list[str] | None = None,
                  completion_id: str | None = None, max_tokens: int | None = None,
                  include_usage: bool | None = None) -> None:
-        self.id = completion_id or new_completion_id()
+        self.id = completion_id or self._new_id()
         self.created = int(time.time())
         self.model = model
         self.provider = provider
@@ -165,6 +165,10 @@ class Answer:
         self.title: str | None = None
         self.wrote_content = False
         self.tool_calls = 0
+
+    def _new_id(self) -> str:
+        """The answer's id until the upstream names one (every chunk carries it)."""
+        return new_completion_id()
 
     # -- what a chunk is (subclasses) --------------------------------------------------------------
     def text(self, text: str) -> Any:
@@ -418,6 +422,9 @@ class CompletionAnswer(Answer):
     def _usage_chunk(self) -> None:
         return None
 
+    def _new_id(self) -> str:
+        return ""  # made in completion() only if the upstream named none (one getrandom call less)
+
     def completion(self) -> ChatCompletion:
         content = "".join(self._texts) if self._texts or not self._calls else None
         message = ChatCompletionMessage(content, reasoning="".join(self._thoughts) if self._thoughts else None,
@@ -425,7 +432,7 @@ class CompletionAnswer(Answer):
         logprobs = {"content": self._logprob_content or None, "refusal": self._refusal or None} \
             if self._logprob_content or self._refusal else None
         usage = self.usage if self.include_usage is not False else None
-        return ChatCompletion(self.id, self.created, self.model,
+        return ChatCompletion(self.id or new_completion_id(), self.created, self.model,
                               [ChatCompletionChoice(message, self.finish, logprobs=logprobs)], usage, self.provider,
                               self.conversation, self.title, self.fingerprint)
 
