@@ -7,6 +7,7 @@ from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from g4f.testing.openai_replica import Fault, Reply
 
@@ -63,7 +64,9 @@ def test_markdown_and_a_code_block_with_a_copy_button(page, chat):
     block = answer.locator(".code-block")
     assert block.locator(".code-head span").inner_text() == "python"
     block.locator("button.copy-code").click()
-    assert block.locator("button.copy-code").inner_text() == "Copied"
+    # The label changes once the clipboard write resolves (a moment after the click; read at
+    # once, it was still "Copy" in a loaded full run), and back to "Copy" 1.5 s later.
+    expect(block.locator("button.copy-code")).to_have_text("Copied", timeout=1000)
     assert page.evaluate("navigator.clipboard.readText()") == "print('hi')\n"
 
 
