@@ -269,32 +269,24 @@ class Answer:
     async def drain(self, events: AsyncIterator[Any]) -> None:
         """Read the rest of a stream the client cut, without its text: keep what its end reports
         (usage, conversation, title), within :data:`DRAIN_ITEMS` items and :data:`DRAIN_SECONDS`."""
-        state = _Rest()
         try:
-            await _within(DRAIN_SECONDS, self._read_rest(events, state))
+            await _within(DRAIN_SECONDS, self._read_rest(events))
         except TimeoutError:
-            state.more_text = True
+            pass
         except Exception as exc:  # noqa: BLE001 - the answer the caller gets is complete already
             logger.debug("g4f: reading the rest of a stream cut by the client failed: %r", exc)
-            state.more_text = True
-        if self.capped:
-            self.finish = "length" if state.more_text else state.finish or "stop"
-        else:
-            self.finish = "stop"
+        # Capped: a text past the cap came (the upstream went on past max_tokens), so "length";
+        # a stop word: "stop", whatever the upstream says of the text it sent after it.
+        self.finish = "length" if self.capped else "stop"
 
-    async def _read_rest(self, events: AsyncIterator[Any], state: _Rest) -> None:
-        # One deadline for the whole rest (one timer), not one per item.
+    async def _read_rest(self, events: AsyncIterator[Any]) -> None:
+        # One deadline for the whole rest (one timer), not one per item; the text is dropped.
         count = 0
         async for item in events:
-            if isinstance(item, FinishReason):
-                state.finish = item.reason
-            elif isinstance(item, ResponseType) and isinstance(item, self._AFTER_CUT):
+            if isinstance(item, ResponseType) and isinstance(item, self._AFTER_CUT):
                 self.event(item)
-            elif isinstance(item, str) and not isinstance(item, ResponseType):
-                state.more_text = True
             count += 1
             if count >= DRAIN_ITEMS:
-                state.more_text = True
                 return
 
     def last_chunks(self) -> list[Any]:
@@ -328,16 +320,6 @@ Answer._handlers = {
     TitleGeneration: Answer._title,
     RequestLogin: Answer._login,
 }
-
-
-class _Rest:
-    """What the rest of a cut stream said: more text (so the cap cut it), its own finish reason."""
-
-    __slots__ = ("finish", "more_text")
-
-    def __init__(self) -> None:
-        self.more_text = False
-        self.finish: str | None = None
 
 
 if sys.version_info >= (3, 11):
@@ -456,6 +438,13 @@ async def answer_stream(events: AsyncIterator[Any], answer: Answer) -> AsyncIter
                 if not isinstance(item, str):  # the call boundary lets only text and events through
                     continue
                 item = str(item)  # a str subclass that is not an event: text
+            if left is not None:
+                # The cap cuts at the first text past it: an upstream that honoured max_tokens
+                # ends by itself (its finish reason and usage come as they are, nothing to drain).
+                if left <= 0:
+                    cut = answer.capped = True
+                    break
+                left -= 1
             if cutter is None:
                 if item:
                     yield text(item)  # the hot path: a text delta becomes one chunk
@@ -465,11 +454,6 @@ async def answer_stream(events: AsyncIterator[Any], answer: Answer) -> AsyncIter
                     yield text(piece)
                 if cutter.stopped:
                     cut = True
-                    break
-            if left is not None:
-                left -= 1
-                if left <= 0:
-                    cut = answer.capped = True
                     break
         if cut:
             await answer.drain(events)
