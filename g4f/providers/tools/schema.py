@@ -15,7 +15,10 @@ with native tools does not enforce them either, and a call is refused as text, n
 
 A schema that is ``true`` or ``{}`` accepts anything, ``false`` nothing. Arguments are JSON, so
 their nesting is bounded by the parser; ``$ref`` hops that do not descend into the value are
-bounded too, so no schema can make the check loop.
+bounded too, so no schema can make the check loop. Nor take long: a schema that refers to itself
+through ``anyOf`` (``{"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}``) would branch at every hop, 2**32
+checks; the whole check is held to :data:`MAX_STEPS` schema nodes, and a schema past that is not
+held against the call (a request's ``tools`` come from whoever calls the API server).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["schema_error"]
+__all__ = ["MAX_STEPS", "schema_error"]
 
 _MAX_REF_HOPS = 32
+#: The most schema nodes one check visits (a real tool's schema needs a few hundred).
+MAX_STEPS = 10_000
 _TYPES: dict[str, Any] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -42,7 +47,14 @@ _JSON_NAMES = {dict: "object", list: "array", str: "string", bool: "boolean", ty
 def schema_error(value: Any, schema: Any, path: str = "arguments") -> str | None:
     """Why ``value`` does not match ``schema`` (``"arguments.city: must be a string, not
     integer"``), or None when it does."""
-    return _check(value, schema, schema, path, 0)
+    try:
+        return _check(value, schema, schema, path, 0, [MAX_STEPS])
+    except _TooComplex:
+        return None
+
+
+class _TooComplex(Exception):
+    """The check ran out of steps (module docstring)."""
 
 
 def _kind(value: Any) -> str:
@@ -61,7 +73,10 @@ def _resolve(reference: Any, root: Any) -> Any:
     return target
 
 
-def _check(value: Any, schema: Any, root: Any, path: str, hops: int) -> str | None:
+def _check(value: Any, schema: Any, root: Any, path: str, hops: int, steps: list[int]) -> str | None:
+    steps[0] -= 1
+    if steps[0] < 0:
+        raise _TooComplex
     if schema is True or schema is None:
         return None
     if schema is False:
@@ -74,7 +89,7 @@ def _check(value: Any, schema: Any, root: Any, path: str, hops: int) -> str | No
         target = _resolve(schema["$ref"], root)
         if target is None:
             return None  # a reference this subset does not follow: not held against the call
-        error = _check(value, target, root, path, hops + 1)
+        error = _check(value, target, root, path, hops + 1, steps)
         if error is not None:
             return error
     if value is None and schema.get("nullable") is True:
@@ -91,20 +106,20 @@ def _check(value: Any, schema: Any, root: Any, path: str, hops: int) -> str | No
     for keyword in ("anyOf", "oneOf"):
         options = schema.get(keyword)
         if isinstance(options, list) and options:
-            errors = [_check(value, option, root, path, hops) for option in options]
+            errors = [_check(value, option, root, path, hops, steps) for option in options]
             if all(errors):
                 return errors[0] if len(errors) == 1 else f"{path}: matches none of the {len(errors)} allowed forms"
     for option in schema.get("allOf") or []:
-        error = _check(value, option, root, path, hops)
+        error = _check(value, option, root, path, hops, steps)
         if error is not None:
             return error
     if isinstance(value, dict):
-        return _check_object(value, schema, root, path)
+        return _check_object(value, schema, root, path, steps)
     if isinstance(value, list):
         items = schema.get("items")
         if isinstance(items, (Mapping, bool)):
             for index, item in enumerate(value):
-                error = _check(item, items, root, f"{path}[{index}]", 0)
+                error = _check(item, items, root, f"{path}[{index}]", 0, steps)
                 if error is not None:
                     return error
     return None
@@ -121,7 +136,8 @@ def _check_type(value: Any, expected: Any, path: str) -> str | None:
     return f"{path}: must be {wanted}, not {_kind(value)}"
 
 
-def _check_object(value: dict[str, Any], schema: Mapping[str, Any], root: Any, path: str) -> str | None:
+def _check_object(value: dict[str, Any], schema: Mapping[str, Any], root: Any, path: str,
+                  steps: list[int]) -> str | None:
     properties = schema.get("properties")
     properties = properties if isinstance(properties, Mapping) else {}
     for name in schema.get("required") or []:
@@ -131,11 +147,11 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], root: Any, p
     for name, item in value.items():
         where = f"{path}.{name}"
         if name in properties:
-            error = _check(item, properties[name], root, where, 0)
+            error = _check(item, properties[name], root, where, 0, steps)
         elif extra is False:
             error = f"{path}: {name!r} is not one of its properties ({', '.join(properties) or 'none'})"
         else:
-            error = _check(item, extra, root, where, 0) if isinstance(extra, Mapping) else None
+            error = _check(item, extra, root, where, 0, steps) if isinstance(extra, Mapping) else None
         if error is not None:
             return error
     return None

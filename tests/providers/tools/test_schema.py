@@ -135,3 +135,23 @@ def test_objects_of_strings_match_a_schema_that_types_each_of_their_properties(a
     if arguments:
         name = next(iter(arguments))
         assert schema_error({**arguments, name: 1}, schema) == f"arguments.{name}: must be a string, not integer"
+
+
+def test_a_schema_that_branches_into_itself_is_checked_in_bounded_time():
+    """``anyOf`` options that refer back to the root branch at every hop: 2**32 checks before the
+    step budget (a CPU denial of service through a request's ``tools``; hypothesis found one in a
+    full run that spun for minutes). Now the check gives up after MAX_STEPS nodes and does not
+    hold the schema against the call."""
+    import time
+
+    from g4f.providers.tools.schema import MAX_STEPS
+
+    schema = {"type": "object", "anyOf": [{"$ref": "#"}, {"$ref": "#"}, {"$ref": "#"}]}
+    started = time.perf_counter()
+    assert schema_error({"a": 1}, schema) is None
+    assert schema_error([1], {"anyOf": [{"$ref": "#"}, {"$ref": "#"}, {"type": "string"}]}) is None
+    assert time.perf_counter() - started < 5  # MAX_STEPS nodes, not 3**32
+    assert MAX_STEPS >= 1000
+    # An ordinary schema is still checked in full.
+    assert schema_error("x", {"anyOf": [{"type": "integer"}, {"type": "null"}]}) == \
+        "arguments: matches none of the 2 allowed forms"
