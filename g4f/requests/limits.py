@@ -40,6 +40,7 @@ __all__ = [
     "body_too_large",
     "deadline",
     "max_body_size",
+    "open_watched",
     "read_body",
     "within",
 ]
@@ -237,6 +238,27 @@ def _ticker(loop: asyncio.AbstractEventLoop) -> _Ticker:
         ticker = _tickers[loop] = _Ticker(loop)
     _last_ticker[0] = ticker  # the next watch is most likely on the same loop: no weak look-up
     return ticker
+
+
+async def open_watched(request: Any, watch: StallWatch) -> Any:
+    """``await request.__aenter__()`` (an aiohttp request context manager) under ``watch``, in its
+    ``"headers"`` phase; once the headers are in, the watch times the body (``"body"``).
+
+    The one place a request's opener turns the watch's cancel into its ``TimeoutError`` (and
+    leaves a cancel from outside a cancel); on any failure the watch is stopped.
+    """
+    try:
+        response = await request.__aenter__()
+    except asyncio.CancelledError:
+        watch.stop()
+        if watch.caught():
+            raise watch.error() from None
+        raise
+    except BaseException:
+        watch.stop()
+        raise
+    watch.attach(response, "body")
+    return response
 
 
 class StallWatch:

@@ -316,21 +316,17 @@ class _Request:
         self._proxy = proxy
         self._timeouts = timeouts
 
-    def _start(self) -> tuple[type[OpenaiTemplate], str, str, dict[str, Any], dict[str, str], AnswerState, _Exchange]:
+    async def attempt(self) -> Opened | list[Any]:
+        """One try: once the headers are in, its ``ProviderInfo`` and the stream of its events,
+        which the retry loop reads itself (:class:`Opened`); an upstream that answers with one
+        JSON body instead gives all its events at once."""
         provider = self._provider
         if self._prepared is None:
             self._prepared = provider._prepare(*self._args)
         model, url, payload, headers = self._prepared
         name = provider.get_name()
         state = AnswerState(name, model, provider._prices(model))
-        return provider, model, name, payload, headers, state, provider._open(
-            url, payload, headers, self._proxy, self._timeouts, model)
-
-    async def attempt(self) -> Opened | list[Any]:
-        """One try of a streamed request: once the headers are in, its ``ProviderInfo`` and the
-        stream of its events, which the retry loop reads itself (:class:`Opened`); an upstream
-        that answers with one JSON body instead gives all its events at once."""
-        provider, model, name, _, _, state, exchange = self._start()
+        exchange = provider._open(url, payload, headers, self._proxy, self._timeouts, model)
         response = await exchange.__aenter__()
         try:
             info = ProviderInfo.of(provider, model)
@@ -347,17 +343,19 @@ class _Request:
 
     async def answer(self) -> list[Any]:
         """One try of a non-streamed request: all its events at once (an upstream that streams
-        anyway is read to the end)."""
-        provider, model, name, _, _, state, exchange = self._start()
-        events: list[Any] = [ProviderInfo.of(provider, model)]
-        async with exchange as response:
-            if _is_event_stream(response):
-                exchange.watch.attach(response, "stream")
-                stream = _deferred.sse_stream(response, name, watch=exchange.watch)
-                events += [item async for item in stream_events(stream, state)]
-            else:
-                events += completion_events(await provider._read_json(response, name, exchange.watch), state)
-        return events
+        anyway is read to its end here, so a failure in it is a failed try, retried)."""
+        opened = await self.attempt()
+        if not isinstance(opened, Opened):
+            return opened
+        try:
+            return [*opened.head, *[item async for item in opened.rest]]
+        finally:
+            aclose = getattr(opened.rest, "aclose", None)
+            try:
+                if aclose is not None:
+                    await aclose()
+            finally:
+                await opened.close()
 
 
 #: What a request needs from g4f's HTTP layer and catalogue, imported on the first request: not
@@ -367,6 +365,7 @@ _deferred = LazyImports(
     ModelUtils="g4f.models", get_session="g4f.requests.aiohttp_session",
     make_timeout="g4f.requests.aiohttp_session", dumps="g4f.requests.jsonlib", loads="g4f.requests.jsonlib",
     sse_stream="g4f.requests.streams", read_body="g4f.requests.limits", StallWatch="g4f.requests.limits",
+    open_watched="g4f.requests.limits",
     DEFAULT_READ_TIMEOUT="g4f.requests.aiohttp_session",
 )
 
@@ -405,12 +404,7 @@ class _Exchange:
         try:
             self._request = session.post(url, data=_deferred.dumps(payload), headers=headers, proxy=proxy,
                                          timeout=_deferred.make_timeout(None, timeouts[1], watched=True))
-            response = await self._request.__aenter__()
-        except asyncio.CancelledError:
-            watch.stop()
-            if watch.caught():
-                raise watch.error() from None
-            raise
+            response = await _deferred.open_watched(self._request, watch)
         except Exception as exc:
             watch.stop()
             mapped = self._mapped(exc)
@@ -419,7 +413,6 @@ class _Exchange:
             if mapped is exc:
                 raise
             raise mapped from exc
-        watch.attach(response, "body")
         if response.status >= 400:
             try:
                 await self._provider._raise_for_status(response, model)

@@ -43,7 +43,6 @@ Keyword arguments the protocol takes are declared in ``parameters`` and reach
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -317,7 +316,7 @@ async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[tuple[
             yield response, None
         return
     from ...requests.aiohttp_session import DEFAULT_READ_TIMEOUT, get_session, make_timeout
-    from ...requests.limits import StallWatch
+    from ...requests.limits import StallWatch, open_watched
     from ...requests.transport import map_transport_errors
 
     http = await get_session()
@@ -326,17 +325,9 @@ async def _exchange(request: WireRequest, provider: str) -> AsyncIterator[tuple[
     watch = StallWatch(request.read_timeout or DEFAULT_READ_TIMEOUT, None, provider, "headers", total=request.timeout)
     try:
         async with map_transport_errors(provider):
-            try:
-                reply: Any = await http.post(  # aiohttp's request context manager is awaitable
-                    request.url, json=request.payload, headers=dict(request.headers),
-                    cookies=request.cookies or None, proxy=request.proxy,
-                    timeout=make_timeout(None, request.connect_timeout, watched=True))
-            except asyncio.CancelledError:
-                watch.stop()
-                if watch.caught():
-                    raise watch.error() from None
-                raise
-            watch.attach(reply, "body")
+            reply: Any = await open_watched(http.post(
+                request.url, json=request.payload, headers=dict(request.headers), cookies=request.cookies or None,
+                proxy=request.proxy, timeout=make_timeout(None, request.connect_timeout, watched=True)), watch)
             async with reply:
                 yield reply, watch
     finally:
