@@ -138,42 +138,69 @@ def _run(provider: Any, model: str, messages: Messages, stream: bool, kwargs: Ma
         lambda: provider.create_async_generator(model, messages, stream=stream, **options), provider, model, policy)
 
 
+# What a chunk before the first output is, by its type (looked up once per type: one dict
+# look-up per chunk instead of up to seven isinstance checks).
+_TEXT, _PASSED, _INFO, _HELD, _REASONING, _OUTPUT = "text", "passed", "info", "held", "reasoning", "output"
+_kinds: dict[type, str] = {str: _TEXT, type(None): _PASSED}
+
+
+def _kind(chunk: Any, provider: Any) -> str:
+    if isinstance(chunk, str):
+        kind = _TEXT
+    elif isinstance(chunk, RequestLogin):
+        kind = _PASSED
+    elif isinstance(chunk, ProviderInfo):
+        kind = _INFO
+    elif not isinstance(chunk, ANSWER_EVENTS):
+        if not isinstance(chunk, ResponseType):
+            raise _not_a_chunk(chunk, provider_name(provider))
+        kind = _HELD
+    elif isinstance(chunk, Reasoning):
+        kind = _REASONING
+    else:
+        kind = _OUTPUT
+    _kinds[type(chunk)] = kind
+    return kind
+
+
 class _Opening:
     """What came before the first output of one attempt: the provider's own ``ProviderInfo``
     and the answer-less events to pass on once the output begins."""
 
-    __slots__ = ("first", "held", "info", "started")
+    __slots__ = ("first", "held", "info", "provider", "started")
 
-    def __init__(self) -> None:
+    def __init__(self, provider: Any) -> None:
+        self.provider = provider
         self.info: ProviderInfo | None = None
         self.held: list[Any] = []
         self.first: Any = None
         self.started = False
 
-    def take(self, chunk: Any, name: str) -> bool:
+    def take(self, chunk: Any) -> bool:
         """Take one chunk; True when it is the first output."""
-        if isinstance(chunk, str):
+        kind = _kinds.get(type(chunk))
+        if kind is None:
+            kind = _kind(chunk, self.provider)
+        if kind is _TEXT:
             if not chunk:
                 return False
-        elif chunk is None or isinstance(chunk, RequestLogin):  # a login request is passed at once
-            return False
-        elif isinstance(chunk, ProviderInfo):
-            self.info = chunk
-            return False
-        elif not isinstance(chunk, ANSWER_EVENTS):
-            if not isinstance(chunk, ResponseType):
-                raise _not_a_chunk(chunk, name)
+        elif kind is _HELD:
             self.held.append(chunk)
             return False
-        elif isinstance(chunk, Reasoning) and not (chunk.token or chunk.status):
+        elif kind is _INFO:
+            self.info = chunk
+            return False
+        elif kind is _PASSED:  # None, and a login request (passed at once by the caller)
+            return False
+        elif kind is _REASONING and not (chunk.token or chunk.status):
             return False  # neither thinking text nor a status line: nothing to show, no output
         self.first, self.started = chunk, True
         return True
 
-    def chunks(self, provider: Any, model: str) -> list[Any]:
+    def chunks(self, model: str) -> list[Any]:
         """``ProviderInfo`` (the provider's own, else one from its declaration), what was held,
         then the first output."""
-        info = self.info if self.info is not None else ProviderInfo.of(provider, model)
+        info = self.info if self.info is not None else ProviderInfo.of(self.provider, model)
         return [info, *self.held, self.first]
 
 
@@ -226,14 +253,13 @@ async def run_attempts(
     ``open_attempt()`` gives an async iterator of chunks, or an awaitable of all of them (a
     non-streamed answer, read whole) or of an :class:`Opened` stream.
     """
-    name = provider_name(provider)
     stream: Any = None
     whole: Iterator[Any] | None = None
     close: Callable[[], Awaitable[None]] | None = None
     try:
         retries = 0
         while True:
-            opening = _Opening()
+            opening = _Opening(provider)
             try:
                 opened = open_attempt()
                 if hasattr(opened, "__aiter__"):
@@ -245,32 +271,36 @@ async def run_attempts(
                     else:
                         whole = iter(got)
                     for chunk in whole:
-                        if opening.take(chunk, name):
+                        if opening.take(chunk):
                             break
                         if isinstance(chunk, RequestLogin):
                             yield chunk
                 if stream is not None and not opening.started:
                     async for chunk in stream:
-                        if opening.take(chunk, name):
+                        if opening.take(chunk):
                             break
                         if isinstance(chunk, RequestLogin):
                             yield chunk
                 if not opening.started:
-                    raise ResponseError("the provider returned an empty answer", provider=name)
+                    raise ResponseError("the provider returned an empty answer", provider=provider_name(provider))
             except Exception as exc:  # noqa: BLE001 - retried or raised as it is, by the policy's rule
                 await _close(stream, close)
                 stream = whole = close = None
-                await _retry_or_raise(exc, name, policy, retries)
+                await _retry_or_raise(exc, provider_name(provider), policy, retries)
                 retries += 1
                 continue
             break
-        for chunk in opening.chunks(provider, model):
+        for chunk in opening.chunks(model):
             yield chunk
         if whole is not None:
             for chunk in whole:
-                shaped = _shaped(chunk, name)
-                if shaped is not None:
-                    yield shaped
+                if type(chunk) is str:  # text is passed as it is, the events after it shaped
+                    if chunk:
+                        yield chunk
+                else:
+                    chunk = _shaped(chunk, provider)
+                    if chunk is not None:
+                        yield chunk
         if stream is None:
             return
         try:
@@ -283,14 +313,15 @@ async def run_attempts(
                 elif isinstance(chunk, (ResponseType, str)):
                     yield chunk
                 else:
-                    raise _not_a_chunk(chunk, name)
+                    raise _not_a_chunk(chunk, provider_name(provider))
         except Exception as exc:
-            mapped = _as_g4f_error(exc, name)
+            mapped = _as_g4f_error(exc, provider_name(provider))
             if mapped is exc:
                 raise
             raise mapped from exc
     finally:
-        await _close(stream, close)
+        if stream is not None or close is not None:
+            await _close(stream, close)
 
 
 async def _close(stream: Any, close: Callable[[], Awaitable[None]] | None) -> None:
@@ -301,16 +332,14 @@ async def _close(stream: Any, close: Callable[[], Awaitable[None]] | None) -> No
             await close()
 
 
-def _shaped(chunk: Any, name: str) -> Any:
-    """A chunk after the first output as it is passed on (None: dropped), as the stream loop of
-    :func:`run_attempts` does inline."""
-    if type(chunk) is str:
-        return chunk or None
+def _shaped(chunk: Any, provider: Any) -> Any:
+    """A chunk after the first output that is not a ``str`` as it is passed on (None: dropped),
+    as the stream loop of :func:`run_attempts` does inline."""
     if chunk is None or isinstance(chunk, ProviderInfo):
         return None
     if isinstance(chunk, (ResponseType, str)):
         return chunk
-    raise _not_a_chunk(chunk, name)
+    raise _not_a_chunk(chunk, provider_name(provider))
 
 
 def _not_a_chunk(chunk: object, name: str) -> TypeError:

@@ -329,7 +329,7 @@ class _Request:
         exchange = provider._open(url, payload, headers, self._proxy, self._timeouts, model)
         response = await exchange.__aenter__()
         try:
-            info = ProviderInfo.of(provider, model)
+            info = ProviderInfo(name, model, provider.get_label(), provider.url)
             if _is_event_stream(response):
                 exchange.watch.attach(response, "stream")
                 events = stream_events(_deferred.sse_stream(response, name, watch=exchange.watch), state)
