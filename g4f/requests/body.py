@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, cast
 
-__all__ = ["SINGLE_CHUNKS", "iter_bytes"]
+__all__ = ["iter_bytes"]
 
 
 def iter_bytes(response: Any) -> AsyncIterable[bytes]:
@@ -28,29 +28,18 @@ def iter_bytes(response: Any) -> AsyncIterable[bytes]:
 
 
 
-#: HTTP chunks of an aiohttp body read one at a time before reading in batches (:func:`_aiohttp_chunks`).
-SINGLE_CHUNKS = 2
-
-
 async def _aiohttp_chunks(content: Any) -> AsyncIterator[bytes]:
-    """An aiohttp body: its first HTTP chunks one at a time, then all that was received at each read.
+    """An aiohttp body: all that was received at each read.
 
-    aiohttp parses an HTTP chunk only once the one before it is taken, and reading "all that was
-    received" (``readany``) takes them all, so a stream that arrived whole would be parsed to
-    its end before its first event is handed on. An OpenAI-style stream's first event holds
-    the role, the second the first token: these two come out as soon as they are in (the time
-    to the first token), the rest in batches (fewer steps per chunk: reading every HTTP chunk on
-    its own cost about 55% more per chunk of a long stream, a third one alone 2% more per short
-    stream, ``bench/callgrind.py``).
+    Not one HTTP chunk per read: reading every HTTP chunk on its own cost about 55% more per
+    chunk of a long stream. Reading the first two alone (``readchunk``: an OpenAI-style stream's
+    role and its first token out before the rest of a burst is decoded) took 5% off the time to
+    the first token of a stream that arrives at once and put 4% on the whole stream (40,000
+    instructions of a 20-chunk stream, ``bench/callgrind.py``); splitting the first read in two
+    after its second event instead gave back half of the first and cost 27,000 instructions.
+    Neither is here: a stream read whole is not to be slower than before either was added
+    (issue 12), and an upstream that generates its tokens sends them apart anyway.
     """
-    readchunk, singles = content.readchunk, SINGLE_CHUNKS
-    while singles:
-        data, end_of_chunk = await readchunk()
-        if data:
-            singles -= 1
-            yield data
-        elif not end_of_chunk:  # (b"", True) is an HTTP chunk's end, (b"", False) the body's
-            return
     readany = content.readany
     while True:
         data = await readany()

@@ -175,10 +175,10 @@ async def test_ndjson_over_curl_cffi(serve):
     assert len(lines) == 3 and lines[1]["result"]["response"]["token"] == " there"
 
 
-async def test_a_body_that_arrived_whole_gives_its_first_chunks_before_parsing_the_rest(serve):
-    """A stream received at once: its first HTTP chunks come out one by one (the first token is
-    handed on before aiohttp parses the rest), the rest in batches, every byte once, in order."""
-    from g4f.requests.body import SINGLE_CHUNKS, iter_bytes
+async def test_a_body_that_arrived_whole_is_read_in_batches_every_byte_once_in_order(serve):
+    """A stream received at once comes out in reads of all that was received (not one read per
+    HTTP chunk: a step per chunk costs every chunk of a long stream), every byte once, in order."""
+    from g4f.requests.body import iter_bytes
 
     pieces = [f"piece {n:02d};".encode() for n in range(40)]
 
@@ -198,6 +198,5 @@ async def test_a_body_that_arrived_whole_gives_its_first_chunks_before_parsing_t
     async with session.get(f"{server.url}/whole") as response:
         await asyncio.sleep(0.2)  # everything is in the socket before the first read
         reads = [data async for data in iter_bytes(response)]
-    assert reads[:SINGLE_CHUNKS] == pieces[:SINGLE_CHUNKS]
     assert b"".join(reads) == b"".join(pieces)
-    assert len(reads) < len(pieces)  # the rest in batches, not one read per HTTP chunk
+    assert len(reads) < len(pieces) / 4  # in batches, not one read per HTTP chunk
