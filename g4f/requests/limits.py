@@ -236,11 +236,9 @@ class _Ticker:
         self._handle: asyncio.TimerHandle | None = None
         self.watches: set[StallWatch] = set()
 
-    def add(self, watch: StallWatch) -> None:
-        self.watches.add(watch)
-        if self._handle is None:
-            loop = watch._loop
-            self._handle = loop.call_at(loop.time() + TICK, self._tick, loop)
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Tick from now on (a watch was added while none ran)."""
+        self._handle = loop.call_at(loop.time() + TICK, self._tick, loop)
 
     def discard(self, watch: StallWatch) -> None:
         self.watches.discard(watch)
@@ -256,6 +254,8 @@ _tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = weakre
 
 
 _last_ticker: list[_Ticker | None] = [None]
+_CANCELLING = sys.version_info >= (3, 11)  # Task.cancelling() exists
+_NEVER = float("inf")
 
 
 def _ticker(loop: asyncio.AbstractEventLoop) -> _Ticker:
@@ -318,29 +318,30 @@ class StallWatch:
         loop = self._loop = asyncio.get_running_loop()
         task = self._task = asyncio.current_task(loop)
         # asyncio.timeout's rule: a cancel from outside while ours is pending stays a cancel.
-        self._cancelling = 0
-        if sys.version_info >= (3, 11) and task is not None:
-            self._cancelling = task.cancelling()
+        self._cancelling = task.cancelling() if _CANCELLING and task is not None else 0
         self._seconds = seconds
         self._response = response
         self._provider = provider
         self.phase = phase
         self.now = loop.time
-        self.last = loop.time()
+        last = self.last = loop.time()
         self.paused = False
         self.fired = False
         #: ``total``: the whole request's deadline too, from now (the opener's watch): past it,
         #: the request fails however busy the upstream is ("took longer than its ...").
         self._total = total
-        self._deadline = self.last + total if total else float("inf")
+        deadline = self._deadline = last + total if total else _NEVER
         self.expired = False
         #: When :meth:`_check` looks next (the loop's ticker compares it at every tick).
-        self.due = min(self.last + seconds, self._deadline)
+        due = last + seconds
+        self.due = due if due < deadline else deadline
         ticker = _last_ticker[0]
         if ticker is None or ticker.loop() is not loop:
             ticker = _ticker(loop)
         self._ticker = ticker
-        ticker.add(self)
+        ticker.watches.add(self)
+        if ticker._handle is None:
+            ticker.start(loop)
 
     def attach(self, response: Any, phase: str) -> None:
         """The headers are in: from now on the watch times ``response``'s body (``"body"`` or
