@@ -254,7 +254,6 @@ _tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = weakre
 
 
 _last_ticker: list[_Ticker | None] = [None]
-_CANCELLING = sys.version_info >= (3, 11)  # Task.cancelling() exists
 _NEVER = float("inf")
 
 
@@ -318,7 +317,9 @@ class StallWatch:
         loop = self._loop = asyncio.get_running_loop()
         task = self._task = asyncio.current_task(loop)
         # asyncio.timeout's rule: a cancel from outside while ours is pending stays a cancel.
-        self._cancelling = task.cancelling() if _CANCELLING and task is not None else 0
+        self._cancelling = 0
+        if sys.version_info >= (3, 11) and task is not None:
+            self._cancelling = task.cancelling()
         self._seconds = seconds
         self._response = response
         self._provider = provider
@@ -334,7 +335,7 @@ class StallWatch:
         self.expired = False
         #: When :meth:`_check` looks next (the loop's ticker compares it at every tick).
         due = last + seconds
-        self.due = due if due < deadline else deadline
+        self.due = min(due, deadline)
         ticker = _last_ticker[0]
         if ticker is None or ticker.loop() is not loop:
             ticker = _ticker(loop)

@@ -221,7 +221,7 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
                            [*(media or []), *(images or [])], (headers, extra_headers), proxy,
                            (timeout if timeout is not None else cls.request_timeout, connect_timeout, read_timeout))
         policy = retry_policy if retry_policy is not None else cls.retry_policy(max_retries)
-        return run_attempts(request.attempt if stream else request.answer, cls, model, policy)
+        return run_attempts(request.attempt, cls, model, policy)
 
     @classmethod
     def _prepare(
@@ -319,7 +319,9 @@ class _Request:
     async def attempt(self) -> Opened | list[Any]:
         """One try: once the headers are in, its ``ProviderInfo`` and the stream of its events,
         which the retry loop reads itself (:class:`Opened`); an upstream that answers with one
-        JSON body instead gives all its events at once."""
+        JSON body instead gives all its events at once, and so does a non-streamed request
+        whose upstream streams anyway (read to its end here: a failure in it is a failed try,
+        retried)."""
         provider = self._provider
         if self._prepared is None:
             self._prepared = provider._prepare(*self._args)
@@ -333,29 +335,19 @@ class _Request:
             if _is_event_stream(response):
                 exchange.watch.attach(response, "stream")
                 events = stream_events(_deferred.sse_stream(response, name, watch=exchange.watch), state)
-                return Opened([info], events, exchange.close)
-            items = completion_events(await provider._read_json(response, name, exchange.watch), state)
+                if self._args[2]:  # stream=True: the retry loop reads the rest
+                    return Opened([info], events, exchange.close)
+                try:
+                    items: Any = [item async for item in events]
+                finally:
+                    await events.aclose()
+            else:
+                items = completion_events(await provider._read_json(response, name, exchange.watch), state)
         except BaseException as exc:
             await exchange.__aexit__(type(exc), exc, exc.__traceback__)  # raises it mapped to a g4f error
             raise
         await exchange.close()
         return [info, *items]
-
-    async def answer(self) -> list[Any]:
-        """One try of a non-streamed request: all its events at once (an upstream that streams
-        anyway is read to its end here, so a failure in it is a failed try, retried)."""
-        opened = await self.attempt()
-        if not isinstance(opened, Opened):
-            return opened
-        try:
-            return [*opened.head, *[item async for item in opened.rest]]
-        finally:
-            aclose = getattr(opened.rest, "aclose", None)
-            try:
-                if aclose is not None:
-                    await aclose()
-            finally:
-                await opened.close()
 
 
 #: What a request needs from g4f's HTTP layer and catalogue, imported on the first request: not

@@ -13,7 +13,7 @@ content delta costs a few dict lookups and yields the upstream's own ``str`` obj
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from ...errors import ResponseError
@@ -148,7 +148,7 @@ def logprobs_event(logprobs: Any) -> Logprobs | None:
     return Logprobs(content or None, refusal or None)
 
 
-async def stream_events(chunks: AsyncIterator[Any], state: AnswerState) -> AsyncIterator[Any]:
+async def stream_events(chunks: AsyncIterator[Any], state: AnswerState) -> AsyncGenerator[Any, None]:
     """Text deltas and events from parsed ``chat.completion.chunk`` objects, then the final events."""
     add_tool_calls = state.tool_calls.add
     first = True
