@@ -207,3 +207,48 @@ async def test_leaving_a_stream_early_closes_the_upstream_connection(groq):
             break
     await stream.aclose()
     assert await groq.wait_for_disconnects(1, timeout=10)
+
+
+async def test_a_non_streamed_request_whose_upstream_streams_anyway_is_read_whole_or_fails():
+    """Some OpenAI-compatible servers stream whatever ``stream`` says. A non-streamed request
+    then reads the stream to its end inside its try: the same events as a JSON answer, and a
+    stream cut short is an error, never a shorter answer."""
+    from aiohttp import web
+
+    from g4f.errors import ResponseError
+    from g4f.testing.server import LocalServer
+
+    chunks = [{"id": "c1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta,
+                                                                           "finish_reason": finish}]}
+              for delta, finish in (({"role": "assistant"}, None), ({"content": "Hello "}, None),
+                                    ({"content": "there"}, None), ({}, "stop"))]
+    asked: list[bool] = []
+
+    async def completions(request: web.Request) -> web.StreamResponse:
+        asked.append((await request.json())["stream"])
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        cut = request.path.startswith("/cut/")  # ends after two events, without [DONE]
+        for chunk in chunks[:2] if cut else chunks:
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        if not cut:
+            await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    app.router.add_post("/cut/v1/chat/completions", completions)
+
+    async def ask(path: str) -> list:
+        return [item async for item in Groq.create_async_generator(
+            "llama-3.3-70b-versatile", MESSAGES, stream=False, api_key=GROQ_KEY, base_url=f"{server.url}{path}")]
+
+    async with LocalServer(app) as server:
+        items = await ask("/v1")
+        with pytest.raises(ResponseError, match=r"\[DONE\]"):
+            await ask("/cut/v1")
+    assert asked[0] is False
+    assert text_of(items) == "Hello there"
+    assert isinstance(items[0], ProviderInfo) and sum(isinstance(item, ProviderInfo) for item in items) == 1
+    assert isinstance(items[-1], FinishReason) and items[-1].reason == "stop"
