@@ -217,9 +217,10 @@ def completion_events(completion: Any, state: AnswerState) -> list[Any]:
     if reasoning:
         events.append(Reasoning(reasoning))
     if message.get("content"):
-        logprobs = logprobs_event(choice.get("logprobs"))
-        if logprobs is not None:
-            events.append(logprobs)
+        if choice.get("logprobs"):
+            logprobs = logprobs_event(choice["logprobs"])
+            if logprobs is not None:
+                events.append(logprobs)
         events.append(message["content"])
     if message.get("tool_calls"):
         state.tool_calls.add(message["tool_calls"])
