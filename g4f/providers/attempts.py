@@ -140,15 +140,19 @@ def _run(provider: Any, model: str, messages: Messages, stream: bool, kwargs: Ma
 
 # What a chunk before the first output is, by its type (looked up once per type: one dict
 # look-up per chunk instead of up to seven isinstance checks).
-_TEXT, _PASSED, _INFO, _HELD, _REASONING, _OUTPUT = "text", "passed", "info", "held", "reasoning", "output"
-_kinds: dict[type, str] = {str: _TEXT, type(None): _PASSED}
+_TEXT, _NONE, _LOGIN, _INFO, _HELD, _REASONING, _OUTPUT = (
+    "text", "none", "login", "info", "held", "reasoning", "output")
+_kinds: dict[type, str] = {str: _TEXT, type(None): _NONE}
+#: The kinds passed on as they are once the output began (``None`` and ``ProviderInfo`` are
+#: dropped there, an empty string too).
+_PASSED_ON = frozenset({_LOGIN, _HELD, _REASONING, _OUTPUT})
 
 
 def _kind(chunk: Any, provider: Any) -> str:
     if isinstance(chunk, str):
         kind = _TEXT
     elif isinstance(chunk, RequestLogin):
-        kind = _PASSED
+        kind = _LOGIN
     elif isinstance(chunk, ProviderInfo):
         kind = _INFO
     elif not isinstance(chunk, ANSWER_EVENTS):
@@ -190,7 +194,7 @@ class _Opening:
         elif kind is _INFO:
             self.info = chunk
             return False
-        elif kind is _PASSED:  # None, and a login request (passed at once by the caller)
+        elif kind is _NONE or kind is _LOGIN:  # a login request is passed at once by the caller
             return False
         elif kind is _REASONING and not (chunk.token or chunk.status):
             return False  # neither thinking text nor a status line: nothing to show, no output
@@ -294,10 +298,10 @@ async def run_attempts(
             yield chunk
         if whole is not None:
             for chunk in whole:
-                if type(chunk) is str:  # text is passed as it is, the events after it shaped
-                    if chunk:
-                        yield chunk
-                else:
+                kind = _kinds.get(type(chunk))
+                if kind in _PASSED_ON or (kind is _TEXT and chunk):
+                    yield chunk
+                elif kind is None:
                     chunk = _shaped(chunk, provider)
                     if chunk is not None:
                         yield chunk

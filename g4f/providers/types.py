@@ -65,6 +65,12 @@ class BaseProvider:
     #: request for ``json_object`` or ``json_schema`` is refused, 400). None: the upstream takes
     #: ``response_format`` itself and enforces what it supports.
     response_formats: ClassVar[frozenset[str] | None] = None
+    #: True for providers made of providers (fallback, auto-selection): the call boundary hands
+    #: them its retry policy instead of running them itself (:func:`g4f.providers.attempts.guarded`).
+    composite: ClassVar[bool] = False
+    #: True when the provider retries by itself under a ``retry_policy=`` it is given (the
+    #: OpenAI-compatible template): the call boundary never retries it again.
+    accepts_retry_policy: ClassVar[bool] = False
 
     @classmethod
     def get_name(cls) -> str:

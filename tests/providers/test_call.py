@@ -151,6 +151,36 @@ async def test_exactly_one_provider_info_right_before_the_first_output():
     assert items[0] == ProviderInfo("Anonymous", "m", "Anonymous") and items[1:] == ["Hi"]
 
 
+@pytest.mark.parametrize("form", ["stream", "list"])
+async def test_an_answer_read_whole_is_shaped_as_a_stream_is(form):
+    """A provider's answer as a list (a non-streamed answer read whole, the template's form) and
+    as a stream come out the same: one ProviderInfo right before the first output, held events
+    after it, None, empty strings and later ProviderInfos dropped, a login request passed."""
+    from g4f.providers.attempts import run_attempts
+
+    own = ProviderInfo("Own", "m-resolved")
+    login = RequestLogin("Site", "https://example.test/login")
+    items = [None, "", Usage(1, 2), own, None, "Hi", own, None, "", login, "!", FinishReason("stop")]
+    if form == "stream":
+        got = await events_of(scripted("Shaped", *items))
+    else:
+        async def answer() -> list:
+            return list(items)
+
+        got = [item async for item in run_attempts(answer, scripted("Shaped"), "m")]
+    assert got == [own, Usage(1, 2), "Hi", login, "!", FinishReason("stop")]
+
+
+async def test_a_chunk_after_the_first_output_that_is_not_a_chunk_is_a_provider_bug_in_a_list_too():
+    from g4f.providers.attempts import run_attempts
+
+    async def answer() -> list:
+        return ["Hi", {"text": "hi"}]
+
+    with pytest.raises(TypeError, match="yielded dict"):
+        [item async for item in run_attempts(answer, scripted("Odd"), "m")]
+
+
 async def test_a_login_request_passes_at_once_and_is_not_held():
     login = RequestLogin("Site", "https://example.test/login")
     items = await events_of(scripted("Login", login, "Hi"))

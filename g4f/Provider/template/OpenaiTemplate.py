@@ -91,8 +91,10 @@ class OpenaiTemplate(SyncHelpers, AsyncGeneratorProvider, ProviderModelMixin):
         """
         if not base_url and cls.api_base_env:
             base_url = base_url_from_env(cls.api_base_env)
-        declared = getattr(cls, "base_url", None)
-        base = base_url or cls.api_base or (declared if isinstance(declared, str) else None)
+        base: str | None = base_url or cls.api_base
+        if not base:  # not getattr() first: a class without the attribute makes it build an error
+            declared = getattr(cls, "base_url", None)
+            base = declared if isinstance(declared, str) else None
         if not base:
             raise BadRequestError("no API base URL: pass base_url=", provider=cls.get_name())
         return base.rstrip("/")
