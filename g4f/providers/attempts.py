@@ -138,8 +138,9 @@ def _run(provider: Any, model: str, messages: Messages, stream: bool, kwargs: Ma
         lambda: provider.create_async_generator(model, messages, stream=stream, **options), provider, model, policy)
 
 
-# What a chunk before the first output is, by its type (looked up once per type: one dict
-# look-up per chunk instead of up to seven isinstance checks).
+# What a chunk is, by its type (looked up once per type: one dict look-up per chunk instead of
+# up to seven isinstance checks). Before the first output :meth:`_Opening.take` acts on it;
+# after it, the kinds in _PASSED_ON and non-empty text are passed on and the rest dropped.
 _TEXT, _NONE, _LOGIN, _INFO, _HELD, _REASONING, _OUTPUT = (
     "text", "none", "login", "info", "held", "reasoning", "output")
 _kinds: dict[type, str] = {str: _TEXT, type(None): _NONE}
@@ -298,13 +299,9 @@ async def run_attempts(
             yield chunk
         if whole is not None:
             for chunk in whole:
-                kind = _kinds.get(type(chunk))
+                kind = _kinds.get(type(chunk)) or _kind(chunk, provider)
                 if kind in _PASSED_ON or (kind is _TEXT and chunk):
                     yield chunk
-                elif kind is None:
-                    chunk = _shaped(chunk, provider)
-                    if chunk is not None:
-                        yield chunk
         if stream is None:
             return
         try:
@@ -312,12 +309,9 @@ async def run_attempts(
                 if type(chunk) is str:  # the hot path: a text delta
                     if chunk:
                         yield chunk
-                elif chunk is None or isinstance(chunk, ProviderInfo):
-                    continue
-                elif isinstance(chunk, (ResponseType, str)):
+                elif (_kinds.get(type(chunk)) or _kind(chunk, provider)) in _PASSED_ON or (
+                        isinstance(chunk, str) and chunk):
                     yield chunk
-                else:
-                    raise _not_a_chunk(chunk, provider_name(provider))
         except Exception as exc:
             mapped = _as_g4f_error(exc, provider_name(provider))
             if mapped is exc:
@@ -334,16 +328,6 @@ async def _close(stream: Any, close: Callable[[], Awaitable[None]] | None) -> No
     finally:
         if close is not None:
             await close()
-
-
-def _shaped(chunk: Any, provider: Any) -> Any:
-    """A chunk after the first output that is not a ``str`` as it is passed on (None: dropped),
-    as the stream loop of :func:`run_attempts` does inline."""
-    if chunk is None or isinstance(chunk, ProviderInfo):
-        return None
-    if isinstance(chunk, (ResponseType, str)):
-        return chunk
-    raise _not_a_chunk(chunk, provider_name(provider))
 
 
 def _not_a_chunk(chunk: object, name: str) -> TypeError:

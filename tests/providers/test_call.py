@@ -171,13 +171,19 @@ async def test_an_answer_read_whole_is_shaped_as_a_stream_is(form):
     assert got == [own, Usage(1, 2), "Hi", login, "!", FinishReason("stop")]
 
 
-async def test_a_chunk_after_the_first_output_that_is_not_a_chunk_is_a_provider_bug_in_a_list_too():
+@pytest.mark.parametrize("form", ["stream", "list"])
+async def test_a_chunk_after_the_first_output_that_is_not_a_chunk_is_a_provider_bug(form):
     from g4f.providers.attempts import run_attempts
+
+    if form == "stream":
+        with pytest.raises(TypeError, match="Odd yielded dict"):
+            await events_of(scripted("Odd", "Hi", {"text": "hi"}))
+        return
 
     async def answer() -> list:
         return ["Hi", {"text": "hi"}]
 
-    with pytest.raises(TypeError, match="yielded dict"):
+    with pytest.raises(TypeError, match="Odd yielded dict"):
         [item async for item in run_attempts(answer, scripted("Odd"), "m")]
 
 
