@@ -98,10 +98,16 @@ class AnswerState:
     def __init__(self, provider: str, model: str, prices: tuple[float, float] | None = None) -> None:
         self.provider = provider
         self.model = model
-        self.tool_calls = ToolCallAssembler()
+        #: Made when the first tool-call fragment comes (most answers have none).
+        self.tool_calls: ToolCallAssembler | None = None
         self.usage: dict[str, Any] | None = None
         self.finish_reason: str | None = None
         self.prices = prices
+
+    def add_tool_calls(self, fragments: list[dict[str, Any]]) -> None:
+        if self.tool_calls is None:
+            self.tool_calls = ToolCallAssembler()
+        self.tool_calls.add(fragments)
 
     def final_events(self) -> list[ResponseType]:
         events: list[ResponseType] = []
@@ -150,7 +156,7 @@ def logprobs_event(logprobs: Any) -> Logprobs | None:
 
 async def stream_events(chunks: AsyncIterator[Any], state: AnswerState) -> AsyncGenerator[Any, None]:
     """Text deltas and events from parsed ``chat.completion.chunk`` objects, then the final events."""
-    add_tool_calls = state.tool_calls.add
+    add_tool_calls = state.add_tool_calls
     first = True
     async for chunk in chunks:
         if first:  # every chunk repeats the completion's id and fingerprint: read them once
@@ -223,7 +229,7 @@ def completion_events(completion: Any, state: AnswerState) -> list[Any]:
                 events.append(logprobs)
         events.append(message["content"])
     if message.get("tool_calls"):
-        state.tool_calls.add(message["tool_calls"])
+        state.add_tool_calls(message["tool_calls"])
     usage = completion.get("usage") or (completion.get("x_groq") or {}).get("usage")
     if usage:
         state.usage = usage
