@@ -35,7 +35,7 @@ PACKAGE = ROOT / "g4f"
 #: Layers, lowest first: (name, the modules and packages that form it).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("data", ("g4f.errors", "g4f.secrets", "g4f.typing", "g4f.version", "g4f.config", "g4f.models",
-              "g4f._lazy", "g4f._events", "g4f.debug")),
+              "g4f._lazy", "g4f._events", "g4f._environ", "g4f.debug")),
     ("requests", ("g4f.requests",)),
     ("auth", ("g4f.auth", "g4f.cookies")),
     ("providers", ("g4f.providers",)),

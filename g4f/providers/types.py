@@ -7,9 +7,9 @@ describe providers; subclasses declare them and add nothing else unless they mus
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
+from .._environ import getenv
 from ..secrets import register_secret
 from ..typing import AsyncResult, Messages
 
@@ -87,7 +87,7 @@ class BaseProvider:
         The key is registered as a secret here, where every provider reads it, so it is masked
         in every message, repr and log line from then on.
         """
-        key = api_key or (os.environ.get(cls.api_key_env) or None if cls.api_key_env else None)
+        key = api_key or (getenv(cls.api_key_env) or None if cls.api_key_env else None)
         if key:
             register_secret(key)
         return key

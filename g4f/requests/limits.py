@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
+from .._environ import getenv
 from ..errors import ResponseError, TimeoutError
 from .body import iter_bytes
 
@@ -132,25 +132,11 @@ async def within(awaitable: Awaitable[_T], seconds: float | None, what: str, pro
         handle.cancel()
 
 
-# ``os.environ.get`` of an unset variable raises and catches a KeyError inside (about 8,000
-# instructions, once per non-streamed request); the dict under ``os.environ`` answers the same
-# without one (``os.environ`` itself where an implementation has no such dict).
-_environ_data: Mapping[Any, Any] | None = getattr(os.environ, "_data", None)
-_CAP_KEY: Any = os.environ.encodekey(MAX_BODY_SIZE_ENV) if _environ_data is not None else MAX_BODY_SIZE_ENV
-
-
-def _configured_cap() -> str | None:
-    if _environ_data is None:  # pragma: no cover - CPython always has it
-        return os.environ.get(MAX_BODY_SIZE_ENV)
-    raw = _environ_data.get(_CAP_KEY)
-    return None if raw is None else str(os.environ.decodevalue(raw))
-
-
 def max_body_size(value: int | None = None) -> int:
     """The cap in bytes: ``value`` when given, else ``$G4F_MAX_BODY_SIZE``, else 64 MiB."""
     if value is not None:
         return value
-    configured = _configured_cap()
+    configured = getenv(MAX_BODY_SIZE_ENV)  # not os.environ.get: see g4f._environ
     if configured:
         try:
             size = int(configured)

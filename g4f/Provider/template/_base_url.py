@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..._environ import getenv
 from ...errors import BadRequestError
 
 __all__ = ["CONVENTIONS", "BaseURL", "Convention", "base_url_from_env", "normalize", "resolve_base_url"]
@@ -109,8 +110,8 @@ def _variables(env: str | None) -> list[str]:
 
 def base_url_from_env(env: str | None) -> str | None:
     """The base URL the variable ``env`` (or an older name of it) sets, or None when unset."""
-    for name in _variables(env):
-        value = os.environ.get(name, "").strip()
+    for name in _variables(env):  # once per request without base_url=: no os.environ.get (g4f._environ)
+        value = (getenv(name) or "").strip()
         if value:
             return normalize(name, value)
     return None
