@@ -19,7 +19,6 @@ one setting serves g4f and those tools alike:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -110,7 +109,7 @@ def _variables(env: str | None) -> list[str]:
 
 def base_url_from_env(env: str | None) -> str | None:
     """The base URL the variable ``env`` (or an older name of it) sets, or None when unset."""
-    for name in _variables(env):  # once per request without base_url=: no os.environ.get (g4f._environ)
+    for name in _variables(env):  # once per request without base_url=: getenv, see g4f._environ
         value = (getenv(name) or "").strip()
         if value:
             return normalize(name, value)
@@ -130,5 +129,5 @@ def resolve_base_url(provider: Any, base_url: str | None = None) -> BaseURL | No
     if base_url:
         return BaseURL(url, "argument")
     env: str | None = getattr(provider, "api_base_env", None)
-    source = next((name for name in _variables(env) if os.environ.get(name, "").strip()), "default")
+    source = next((name for name in _variables(env) if (getenv(name) or "").strip()), "default")
     return BaseURL(url, source)
